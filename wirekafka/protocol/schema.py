@@ -352,6 +352,7 @@ class Struct:
     """
 
     __slots__ = ("unknown_tagged_fields",)
+    unknown_tagged_fields: Sequence[tuple[int, bytes]]
     struct_type: ClassVar[StructType]
     schema: ClassVar[MessageSchema]
     field_names: ClassVar[tuple[str, ...]]
@@ -405,7 +406,7 @@ def _make_struct_class(struct_type: StructType) -> type[Struct]:
 
     def __init__(self: Struct, **values: Any) -> None:
         cls = type(self)
-        cls.__init__ = _generate_init(cls.struct_type)  # type: ignore[misc]
+        cls.__init__ = _generate_init(cls.struct_type)  # type: ignore[method-assign]
         cls.__init__(self, **values)
 
     namespace: dict[str, Any] = {

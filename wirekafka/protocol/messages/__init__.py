@@ -53,8 +53,19 @@ def _collect() -> dict[str, Any]:
 
 
 ALL: dict[str, type[Struct]] = _collect()
-REQUESTS: dict[int, Any] = {cls.schema.api_key: cls for cls in ALL.values() if cls.schema.kind == "request"}
-RESPONSES: dict[int, Any] = {cls.schema.api_key: cls for cls in ALL.values() if cls.schema.kind == "response"}
+
+
+def _by_api_key(kind: str) -> dict[int, Any]:
+    found: dict[int, Any] = {}
+    for cls in ALL.values():
+        schema = cls.schema
+        if schema.kind == kind and schema.api_key is not None:
+            found[schema.api_key] = cls
+    return found
+
+
+REQUESTS: dict[int, Any] = _by_api_key("request")
+RESPONSES: dict[int, Any] = _by_api_key("response")
 
 
 def by_name(name: str) -> Any:

@@ -1,0 +1,121 @@
+"""Frames and headers, with the quirks real clients depend on (see ../shared/CLIENT-QUIRKS.md)."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from wirekafka.protocol import framing
+from wirekafka.protocol.compiler import codec
+from wirekafka.protocol.errors import DecodeError, FrameTooLargeError, UnsupportedVersionError
+from wirekafka.protocol.messages import by_name
+
+ApiVersionsRequest = by_name("ApiVersionsRequest")
+ApiVersionsResponse = by_name("ApiVersionsResponse")
+MetadataRequest = by_name("MetadataRequest")
+MetadataResponse = by_name("MetadataResponse")
+
+
+def test_frame_reader_splits_a_stream_fed_byte_by_byte() -> None:
+    reader = framing.FrameReader(max_frame_size=100)
+    stream = b"\x00\x00\x00\x03abc\x00\x00\x00\x00\x00\x00\x00\x02xy"
+    frames = []
+    for i in range(len(stream)):
+        reader.feed(stream[i : i + 1])
+        while (frame := reader.next_frame()) is not None:
+            frames.append(frame)
+    assert frames == [b"abc", b"", b"xy"]
+    assert reader.buffered == 0
+
+
+def test_frame_over_the_maximum_is_refused_from_its_size_alone() -> None:
+    reader = framing.FrameReader(max_frame_size=1024)
+    reader.feed(struct.pack(">i", 1025))
+    with pytest.raises(FrameTooLargeError):
+        reader.next_frame()
+    negative = framing.FrameReader()
+    negative.feed(b"\xff\xff\xff\xff")
+    with pytest.raises(FrameTooLargeError):
+        negative.next_frame()
+
+
+def test_bytes_needed_tracks_the_frame_in_progress() -> None:
+    reader = framing.FrameReader()
+    assert reader.bytes_needed() == 4
+    reader.feed(b"\x00\x00\x00\x0aab")
+    assert reader.bytes_needed() == 8
+
+
+def test_request_header_v1_and_v2_golden() -> None:
+    v1 = framing.encode_request(
+        framing.RequestHeader(api_key=3, api_version=1, correlation_id=7, client_id="c"),
+        MetadataRequest(topics=None),
+    )
+    assert v1 == b"\x00\x00\x00\x0f" + b"\x00\x03\x00\x01\x00\x00\x00\x07\x00\x01c" + b"\xff\xff\xff\xff"
+    v2 = framing.encode_request(
+        framing.RequestHeader(api_key=3, api_version=12, correlation_id=7, client_id=None),
+        MetadataRequest(topics=None),
+    )
+    # header v2: client id stays an int16-length string, then an empty tag buffer
+    assert v2[4:15] == b"\x00\x03\x00\x0c\x00\x00\x00\x07\xff\xff\x00"
+    header, body = framing.decode_request(v2[4:])
+    assert header.header_version == 2 and header.client_id is None and body.topics is None
+
+
+def test_api_versions_response_always_uses_header_v0() -> None:
+    body = ApiVersionsResponse(
+        api_keys=[ApiVersionsResponse.ApiVersion(api_key=18, min_version=0, max_version=4)]
+    )
+    frame = framing.encode_response(18, 3, 9, body)
+    # size, correlation id, then straight into the body: error_code int16 — no tag byte
+    assert frame[4:8] == b"\x00\x00\x00\x09"
+    assert frame[8:10] == b"\x00\x00"
+    assert codec(ApiVersionsResponse, 3).decode(frame[8:]) == body
+    # a flexible Metadata response does get header v1 (one empty tag buffer byte)
+    metadata = framing.encode_response(3, 12, 9, MetadataResponse())
+    assert metadata[8] == 0 and framing.decode_response(3, 12, metadata[4:])[0] == 9
+
+
+def test_unknown_api_versions_version_gets_v0_answer_with_error_35() -> None:
+    frame = framing.unsupported_api_versions_response(5, [(0, 0, 11), (18, 0, 4)])
+    correlation_id, body = framing.decode_response(18, 0, frame[4:])
+    assert correlation_id == 5
+    assert body.error_code == 35
+    assert [(k.api_key, k.min_version, k.max_version) for k in body.api_keys] == [(0, 0, 11), (18, 0, 4)]
+    assert frame == b"\x00\x00\x00\x16\x00\x00\x00\x05\x00\x23\x00\x00\x00\x02" + (
+        b"\x00\x00\x00\x00\x00\x0b" + b"\x00\x12\x00\x00\x00\x04"
+    )
+
+
+def test_header_of_an_undeclared_version_still_decodes() -> None:
+    frame = b"\x00\x12\x00\x63\x00\x00\x00\x01\x00\x04kcat\x01\x02"
+    header, position = framing.decode_request_header(frame)
+    assert (header.api_key, header.api_version, header.correlation_id, header.client_id) == (
+        18,
+        99,
+        1,
+        "kcat",
+    )
+    assert position == 14
+    with pytest.raises(DecodeError, match="undeclared"):
+        framing.decode_request(frame)
+
+
+def test_garbage_header_is_a_decode_error() -> None:
+    with pytest.raises(DecodeError, match="request header"):
+        framing.decode_request_header(b"\x00\x03\x00")
+
+
+def test_non_default_value_in_absent_field_raises() -> None:
+    # ClientSoftwareName exists from v3 and is ignorable: dropped silently below v3
+    assert codec(ApiVersionsRequest, 2).encode(ApiVersionsRequest(client_software_name="x")) == b""
+    # Metadata's include_topic_authorized_operations (v8+) is not ignorable
+    request = MetadataRequest(topics=None, include_topic_authorized_operations=True)
+    with pytest.raises(UnsupportedVersionError, match="include_topic_authorized_operations"):
+        codec(MetadataRequest, 7).encode(request)
+
+
+def test_codec_for_an_undeclared_version_raises() -> None:
+    with pytest.raises(UnsupportedVersionError):
+        codec(ApiVersionsRequest, 99)

@@ -1,0 +1,211 @@
+"""Size-prefixed frames and request/response headers, with Kafka's quirks. Sans-IO.
+
+A Kafka connection carries frames: an int32 size, then that many bytes. A request frame starts
+with a request header; a response frame with a response header. The header version follows from
+the API and its version:
+
+* request header v1: api_key int16, api_version int16, correlation_id int32, client_id nullable
+  string (int16 length even in flexible versions: Kafka pins it with ``flexibleVersions: none``);
+  v2 adds a tag buffer. Flexible API versions use v2.
+* response header v0: correlation_id; v1 adds a tag buffer. Flexible API versions use v1 —
+  except ApiVersions, whose response header is **always v0** so that a client that does not yet
+  know the broker's versions can read it (one stray byte there has crashed librdkafka).
+* An ApiVersions request at a version the broker does not know is answered in the **v0 layout**
+  with UNSUPPORTED_VERSION (35) and the supported ranges, so the client can retry lower.
+
+The frame reader checks a declared size against ``max_frame_size`` (``socket.request.max.bytes``)
+before buffering anything for it: an attacker's size never sizes an allocation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from wirekafka.protocol import primitives as p
+from wirekafka.protocol.api_keys import ApiKey
+from wirekafka.protocol.compiler import codec
+from wirekafka.protocol.errors import DecodeError, ErrorCode, FrameTooLargeError
+from wirekafka.protocol.messages import REQUESTS, RESPONSES
+from wirekafka.protocol.messages.api_versions import ApiVersionsResponse
+
+DEFAULT_MAX_FRAME_SIZE = 104_857_600  # Kafka's socket.request.max.bytes
+
+
+class FrameReader:
+    """Splits a byte stream into frames. Feed it bytes, take frames out.
+
+    Buffered bytes never exceed one maximal frame plus what the last ``feed`` brought.
+    """
+
+    def __init__(self, max_frame_size: int = DEFAULT_MAX_FRAME_SIZE) -> None:
+        self.max_frame_size = max_frame_size
+        self._buffer = bytearray()
+        self._start = 0
+
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
+        """Add bytes received from the peer."""
+        if self._start and self._start == len(self._buffer):
+            self._buffer.clear()
+            self._start = 0
+        self._buffer += data
+
+    def next_frame(self) -> bytes | None:
+        """The next complete frame's payload (without its size), or None until more bytes arrive.
+
+        Raises:
+            FrameTooLargeError: the declared size is negative or above ``max_frame_size``; the
+                connection must be closed, as Kafka does.
+        """
+        available = len(self._buffer) - self._start
+        if available < 4:
+            return None
+        (size,) = p.INT32.unpack_from(self._buffer, self._start)
+        if size < 0 or size > self.max_frame_size:
+            raise FrameTooLargeError(f"frame of {size} bytes (maximum {self.max_frame_size})")
+        if available < 4 + size:
+            return None
+        begin = self._start + 4
+        frame = bytes(self._buffer[begin : begin + size])
+        self._start = begin + size
+        if self._start > 65536 and self._start * 2 > len(self._buffer):
+            del self._buffer[: self._start]
+            self._start = 0
+        return frame
+
+    def bytes_needed(self) -> int:
+        """How many more bytes complete the frame being read (at least 1): lets a reader size its read."""
+        available = len(self._buffer) - self._start
+        if available < 4:
+            return 4 - available
+        size: int = p.INT32.unpack_from(self._buffer, self._start)[0]
+        return max(1, 4 + max(size, 0) - available)
+
+    @property
+    def buffered(self) -> int:
+        return len(self._buffer) - self._start
+
+
+@dataclass(slots=True)
+class RequestHeader:
+    api_key: int
+    api_version: int
+    correlation_id: int
+    client_id: str | None
+    unknown_tagged_fields: list[tuple[int, bytes]] = field(default_factory=list)
+
+    @property
+    def header_version(self) -> int:
+        return request_header_version(self.api_key, self.api_version)
+
+
+def is_flexible(api_key: int, api_version: int) -> bool | None:
+    """Whether (api_key, api_version) uses flexible encoding; None if wirekafka does not declare it."""
+    request = REQUESTS.get(api_key)
+    if request is None or api_version not in request.schema.valid_versions:
+        return None
+    return bool(request.schema.is_flexible(api_version))
+
+
+def request_header_version(api_key: int, api_version: int) -> int:
+    """1 for classic versions, 2 for flexible ones (unknown versions count as classic)."""
+    return 2 if is_flexible(api_key, api_version) else 1
+
+
+def response_header_version(api_key: int, api_version: int) -> int:
+    """0 for classic versions, 1 for flexible ones — and always 0 for ApiVersions."""
+    if api_key == ApiKey.API_VERSIONS:
+        return 0
+    return 1 if is_flexible(api_key, api_version) else 0
+
+
+def decode_request_header(frame: bytes | memoryview) -> tuple[RequestHeader, int]:
+    """Decode the request header at the start of ``frame``; returns it and where the body starts.
+
+    For an API or version wirekafka does not declare, the tag buffer (header v2) is not read: the
+    caller cannot decode such a body anyway and answers from the header alone.
+    """
+    try:
+        api_key, position = p.read_struct(p.INT16, frame, 0)
+        api_version, position = p.read_struct(p.INT16, frame, position)
+        correlation_id, position = p.read_struct(p.INT32, frame, position)
+        client_id, position = p.read_string(frame, position, compact=False, nullable=True)
+        header = RequestHeader(api_key, api_version, correlation_id, client_id)
+        if is_flexible(api_key, api_version):
+            fields, position = p.read_tagged_fields(frame, position)
+            header.unknown_tagged_fields = [(tag, bytes(data)) for tag, data in fields]
+    except DecodeError as exc:
+        raise DecodeError(f"request header: {exc.reason}", position=exc.position) from None
+    return header, position
+
+
+def encode_request_header(out: bytearray, header: RequestHeader) -> None:
+    out += p.INT16.pack(header.api_key)
+    out += p.INT16.pack(header.api_version)
+    out += p.INT32.pack(header.correlation_id)
+    p.write_string(out, header.client_id, compact=False)
+    if request_header_version(header.api_key, header.api_version) >= 2:
+        p.write_tagged_fields(out, sorted(header.unknown_tagged_fields))
+
+
+def decode_request(frame: bytes | memoryview) -> tuple[RequestHeader, Any]:
+    """Decode a whole request frame: header and body (``records`` stay views of ``frame``).
+
+    Raises:
+        DecodeError: malformed header or body, or an API/version wirekafka does not declare.
+    """
+    header, position = decode_request_header(frame)
+    request_class = REQUESTS.get(header.api_key)
+    if request_class is None or header.api_version not in request_class.schema.valid_versions:
+        raise DecodeError(
+            "undeclared api key or version", api_key=header.api_key, api_version=header.api_version
+        )
+    view = memoryview(frame)[position:]
+    body = codec(request_class, header.api_version).decode(view)
+    return header, body
+
+
+def encode_request(header: RequestHeader, body: Any) -> bytes:
+    """A size-prefixed request frame (used by wirekafka's own client and by tests)."""
+    out = bytearray(b"\0\0\0\0")
+    encode_request_header(out, header)
+    codec(type(body), header.api_version).encode_into(out, body)
+    p.INT32.pack_into(out, 0, len(out) - 4)
+    return bytes(out)
+
+
+def encode_response(api_key: int, api_version: int, correlation_id: int, body: Any) -> bytes:
+    """A size-prefixed response frame with the right header version."""
+    out = bytearray(b"\0\0\0\0")
+    out += p.INT32.pack(correlation_id)
+    if response_header_version(api_key, api_version) >= 1:
+        out.append(0)  # empty tag buffer
+    codec(type(body), api_version).encode_into(out, body)
+    p.INT32.pack_into(out, 0, len(out) - 4)
+    return bytes(out)
+
+
+def decode_response(api_key: int, api_version: int, frame: bytes | memoryview) -> tuple[int, Any]:
+    """Decode a response frame (without size) into (correlation_id, body)."""
+    correlation_id, position = p.read_struct(p.INT32, frame, 0)
+    if response_header_version(api_key, api_version) >= 1:
+        _, position = p.read_tagged_fields(frame, position)
+    body = codec(RESPONSES[api_key], api_version).decode(memoryview(frame)[position:])
+    return correlation_id, body
+
+
+def unsupported_api_versions_response(correlation_id: int, api_keys: list[tuple[int, int, int]]) -> bytes:
+    """The answer to an ApiVersions request at an unknown version: v0 layout, error 35, the ranges.
+
+    Args:
+        correlation_id: from the request header.
+        api_keys: (api_key, min_version, max_version) the broker serves.
+    """
+    body = ApiVersionsResponse(
+        error_code=ErrorCode.UNSUPPORTED_VERSION,
+        api_keys=[
+            ApiVersionsResponse.ApiVersion(api_key=key, min_version=low, max_version=high)
+            for key, low, high in api_keys
+        ],
+    )
+    return encode_response(ApiKey.API_VERSIONS, 0, correlation_id, body)
