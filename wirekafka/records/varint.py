@@ -1,0 +1,73 @@
+"""Zig-zag varints as used inside magic v2 records (protobuf encoding, Kafka's ``ByteUtils``).
+
+The records package keeps its own copy rather than importing the protocol package's, so it stays
+a leaf with no wirekafka imports.  Decoding follows Kafka's limits: a varint (int32) has at most
+5 bytes and a varlong (int64) at most 10; anything longer, or a buffer ending mid-number, is an
+:class:`InvalidRecordError` -- never an ``IndexError`` and never an unbounded Python int.
+"""
+
+from __future__ import annotations
+
+from .errors import InvalidRecordError
+
+__all__ = [
+    "read_varint",
+    "read_varlong",
+    "size_of_varint",
+    "write_varint",
+]
+
+_Readable = bytes | bytearray | memoryview
+
+
+def _read_zigzag(buffer: _Readable, position: int, max_bytes: int) -> tuple[int, int]:
+    try:
+        byte = buffer[position]
+        if byte < 0x80:  # one byte: by far the most common case (small deltas and lengths)
+            return (byte >> 1) ^ -(byte & 1), position + 1
+        result = byte & 0x7F
+        shift = 7
+        for index in range(position + 1, position + max_bytes):
+            byte = buffer[index]
+            result |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                return (result >> 1) ^ -(result & 1), index + 1
+            shift += 7
+    except IndexError:
+        raise InvalidRecordError(f"varint at position {position} runs past the end of the buffer") from None
+    raise InvalidRecordError(f"varint at position {position} is longer than {max_bytes} bytes")
+
+
+def read_varint(buffer: _Readable, position: int) -> tuple[int, int]:
+    """Read a zig-zag varint (int32, at most 5 bytes); return ``(value, next_position)``."""
+    value, next_position = _read_zigzag(buffer, position, 5)
+    if not -(1 << 31) <= value < (1 << 31):
+        raise InvalidRecordError(f"varint at position {position} does not fit in 32 bits")
+    return value, next_position
+
+
+def read_varlong(buffer: _Readable, position: int) -> tuple[int, int]:
+    """Read a zig-zag varlong (int64, at most 10 bytes); return ``(value, next_position)``."""
+    value, next_position = _read_zigzag(buffer, position, 10)
+    if not -(1 << 63) <= value < (1 << 63):
+        raise InvalidRecordError(f"varlong at position {position} does not fit in 64 bits")
+    return value, next_position
+
+
+def write_varint(out: bytearray, value: int) -> None:
+    """Append ``value`` (an int32 or int64) to ``out`` as a zig-zag varint."""
+    encoded = (value << 1) ^ (value >> 63)
+    while encoded >= 0x80:
+        out.append((encoded & 0x7F) | 0x80)
+        encoded >>= 7
+    out.append(encoded)
+
+
+def size_of_varint(value: int) -> int:
+    """Number of bytes :func:`write_varint` uses for ``value``."""
+    encoded = (value << 1) ^ (value >> 63)
+    size = 1
+    while encoded >= 0x80:
+        encoded >>= 7
+        size += 1
+    return size
