@@ -50,6 +50,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "timeout_s(seconds): wall-clock limit of the case",
     ):
         config.addinivalue_line("markers", line)
+    # kafka-python 3 loads its schemas with deprecated importlib calls; that noise hides real output.
+    config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning")
     label = config.getoption("--broker-label")
     if label is None:
         bootstrap = config.getoption("--bootstrap")
@@ -75,8 +77,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
         marker = item.get_closest_marker("client")
-        client = params.get("client") or (marker.args[0] if marker else "raw")
-        (keep if client == "raw" or client in wanted else drop).append(item)
+        used = {v for v in params.values() if isinstance(v, str) and v in ALL_CLIENTS}
+        if marker:
+            used.add(marker.args[0])
+        (keep if used <= wanted else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

@@ -404,6 +404,7 @@ class TopicMetadata:
     name: str | None
     is_internal: bool
     partitions: list[PartitionMetadata]
+    topic_id: uuid.UUID | None = None
 
 
 @dataclass
@@ -457,8 +458,7 @@ def parse_metadata(reader: Reader, version: int) -> MetadataResponse:
     for _ in range(reader.array_len(flexible)):
         error_code = reader.i16()
         name = text()
-        if version >= 10:
-            reader.uuid()
+        topic_id = reader.uuid() if version >= 10 else None
         is_internal = reader.boolean() if version >= 1 else False
         partitions = []
         for _ in range(reader.array_len(flexible)):
@@ -479,7 +479,7 @@ def parse_metadata(reader: Reader, version: int) -> MetadataResponse:
             reader.i32()  # topic_authorized_operations
         if flexible:
             reader.tags()
-        topics[name] = TopicMetadata(error_code, name, is_internal, partitions)
+        topics[name] = TopicMetadata(error_code, name, is_internal, partitions, topic_id)
     if 8 <= version <= 10:
         reader.i32()  # cluster_authorized_operations
     if flexible:
@@ -782,3 +782,29 @@ def init_producer_id(conn: Connection, transactional_id: str | None = None, time
 
 def records_of(batches: Iterable[FetchedBatch]) -> list[FetchedRecord]:
     return [r for b in batches if not b.is_control for r in b.records]
+
+
+def create_topics(
+    conn: Connection, topics: dict[str, tuple[int, int]], *, configs: dict[str, str] | None = None,
+    validate_only: bool = False, timeout_ms: int = 10000,
+) -> dict[str, int]:
+    """CreateTopics v2: {name: (partitions, replication_factor)} -> {name: error_code}."""
+    entries = []
+    for name, (partitions, replication) in topics.items():
+        config_entries = [string(k) + string(v) for k, v in (configs or {}).items()]
+        entries.append(string(name) + i32(partitions) + i16(replication) + array([]) + array(config_entries))
+    reader = conn.request(19, 2, array(entries) + i32(timeout_ms) + boolean(validate_only))
+    reader.i32()
+    out = {}
+    for _ in range(reader.i32()):
+        name = reader.string() or ""
+        out[name] = reader.i16()
+        reader.string()
+    return out
+
+
+def delete_topics(conn: Connection, topics: list[str], timeout_ms: int = 10000) -> dict[str, int]:
+    """DeleteTopics v1: {name: error_code}."""
+    reader = conn.request(20, 1, array([string(t) for t in topics]) + i32(timeout_ms))
+    reader.i32()
+    return {reader.string() or "": reader.i16() for _ in range(reader.i32())}

@@ -82,15 +82,8 @@ class AiokafkaClient(ClientAdapter):
 
     def partition_count(self, topic: str) -> int:
         async def fn(consumer: AIOKafkaConsumer) -> int:
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                parts = await consumer.partitions_for_topic(topic) if asyncio.iscoroutinefunction(
-                    consumer.partitions_for_topic) else consumer.partitions_for_topic(topic)
-                if parts:
-                    return len(parts)
-                await consumer._client.force_metadata_update()
-                await asyncio.sleep(0.2)
-            return 0
+            await consumer.topics()  # a full metadata request: aiokafka caches only topics it uses
+            return len(consumer.partitions_for_topic(topic) or ())
 
         return int(self._with_consumer(fn))
 

@@ -141,8 +141,11 @@ async function main() {
 main().then(
   (result) => { process.stdout.write(`${JSON.stringify({ ok: true, result })}\n`); process.exit(0); },
   (e) => {
-    const error = { name: e.name, type: e.type, code: e.code, message: e.message, retriable: e.retriable };
-    if (e.originalError) error.original = { name: e.originalError.name, type: e.originalError.type, message: e.originalError.message };
+    // Retry wrappers (KafkaJSNumberOfRetriesExceeded) keep the broker's error as `cause`.
+    let root = e;
+    while (root && root.cause && root.code === undefined) root = root.cause;
+    const error = { name: e.name, type: root.type, code: root.code, message: e.message, retriable: e.retriable };
+    if (e.errors) error.errors = e.errors.map((x) => ({ name: x.name, type: x.type, code: x.code, message: x.message }));
     process.stdout.write(`${JSON.stringify({ ok: false, error })}\n`);
     process.exit(0);
   },
