@@ -1,0 +1,3 @@
+from wirekafka.cli import main
+
+main()

@@ -1,0 +1,153 @@
+"""A broker node: configuration, listeners, the current metadata image and the subsystems.
+
+``Broker.run()`` is the one long-lived task: it starts the components from ``assembly.py`` in
+order (metadata, storage/replication, coordinators), then the listeners, reports the bound
+address through ``task_status`` and serves until cancelled. Handlers reach everything through
+``ctx.broker``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import trio
+
+from wirekafka.broker import handlers  # noqa: F401  (registers every handler)
+from wirekafka.broker.assembly import ComponentFactory, default_components
+from wirekafka.broker.registry import REGISTRY, HandlerRegistry
+from wirekafka.config import BrokerConfig, ConfigError
+from wirekafka.metadata.image import BrokerImage, MetadataImage
+from wirekafka.server.connection import serve_connection
+
+logger = logging.getLogger("wirekafka.broker")
+
+
+@dataclass(frozen=True, slots=True)
+class Listener:
+    """One ``listeners`` entry: ``NAME://host:port``."""
+
+    name: str
+    host: str
+    port: int
+
+    @classmethod
+    def parse(cls, text: str) -> Listener:
+        try:
+            name, address = text.split("://", 1)
+            host, port = address.rsplit(":", 1)
+            return cls(name.strip(), host.strip("[]"), int(port))
+        except ValueError as exc:
+            raise ConfigError("listeners", f"{text!r} is not NAME://host:port") from exc
+
+    def __str__(self) -> str:
+        return f"{self.name}://{self.host}:{self.port}"
+
+
+class Broker:
+    """One node. Construct, then ``await nursery.start(broker.run)``; cancel to stop."""
+
+    def __init__(
+        self,
+        config: BrokerConfig,
+        *,
+        components: list[ComponentFactory] | None = None,
+        registry: HandlerRegistry = REGISTRY,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.node_id = config.node_id
+        self.registry = registry
+        self._clock = clock
+        self._factories = default_components() if components is None else components
+        self.listeners = [Listener.parse(text) for text in config["listeners"]]
+        advertised = config["advertised.listeners"]
+        self.advertised_listeners = (
+            [Listener.parse(text) for text in advertised] if advertised else list(self.listeners)
+        )
+        self.metadata_image = MetadataImage(
+            cluster_id=config["cluster.id"] or "",
+            controller_id=self.node_id,
+            brokers={},
+        )
+        self._metadata_listeners: list[Callable[[MetadataImage, MetadataImage], None]] = []
+        self.components: list[Any] = []
+        self.open_connections = 0
+        self.started = trio.Event()
+        # Subsystems attach themselves here (see assembly.py); None until their component runs.
+        self.log_manager: Any = None
+        self.controller: Any = None
+        self.replica_manager: Any = None
+        self.group_coordinator: Any = None
+        self.transaction_coordinator: Any = None
+
+    def now_ms(self) -> int:
+        return int(self._clock() * 1000)
+
+    # -- metadata ---------------------------------------------------------------------------------
+
+    def publish_metadata(self, image: MetadataImage) -> None:
+        """Install a new metadata image and tell every subscriber (old image, new image)."""
+        previous, self.metadata_image = self.metadata_image, image
+        for callback in list(self._metadata_listeners):
+            callback(previous, image)
+
+    def on_metadata_change(self, callback: Callable[[MetadataImage, MetadataImage], None]) -> None:
+        self._metadata_listeners.append(callback)
+
+    def advertised_endpoint(self, listener_name: str = "PLAINTEXT") -> BrokerImage:
+        """This node as clients should reach it on ``listener_name``."""
+        for listener in self.advertised_listeners:
+            if listener.name == listener_name:
+                return BrokerImage(self.node_id, listener.host, listener.port, self.config["broker.rack"])
+        first = self.advertised_listeners[0]
+        return BrokerImage(self.node_id, first.host, first.port, self.config["broker.rack"])
+
+    # -- connections ------------------------------------------------------------------------------
+
+    def connection_opened(self) -> None:
+        self.open_connections += 1
+
+    def connection_closed(self) -> None:
+        self.open_connections -= 1
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    async def run(self, *, task_status: trio.TaskStatus[list[Listener]] = trio.TASK_STATUS_IGNORED) -> None:
+        """Serve until cancelled. Reports the bound listeners (real ports when 0 was asked)."""
+        async with trio.open_nursery() as nursery:
+            bound: list[Listener] = []
+            sockets: list[tuple[Listener, list[trio.SocketListener]]] = []
+            for listener in self.listeners:
+                opened = await trio.open_tcp_listeners(listener.port, host=listener.host or None)
+                port = opened[0].socket.getsockname()[1]
+                bound.append(Listener(listener.name, listener.host, port))
+                sockets.append((listener, opened))
+            self._adopt_bound_ports(bound)
+            for factory in self._factories:
+                component = factory(self)
+                self.components.append(component)
+                await nursery.start(component.run)
+            for (_listener, opened), actual in zip(sockets, bound, strict=True):
+                nursery.start_soon(self._serve_listener, opened, actual.name)
+            self.started.set()
+            logger.info("broker %d listening on %s", self.node_id, ", ".join(map(str, bound)))
+            task_status.started(bound)
+
+    async def _serve_listener(self, listeners: list[trio.SocketListener], name: str) -> None:
+        async def handle(stream: trio.SocketStream) -> None:
+            await serve_connection(self, stream, name)
+
+        await trio.serve_listeners(handle, listeners)
+
+    def _adopt_bound_ports(self, bound: list[Listener]) -> None:
+        """Advertise the real port of listeners bound to port 0 (tests), keeping advertised hosts."""
+        ports = {listener.name: listener.port for listener in bound}
+        self.advertised_listeners = [
+            Listener(a.name, a.host, ports.get(a.name, a.port) if a.port == 0 else a.port)
+            for a in self.advertised_listeners
+        ]
+        self.listeners = bound

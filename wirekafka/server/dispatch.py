@@ -1,0 +1,85 @@
+"""From one request frame to the bytes to send back (or to closing the connection). No sockets.
+
+Kafka's rules, in order:
+1. A frame whose header does not decode closes the connection.
+2. ApiVersions at a version the broker does not serve gets the v0 answer with UNSUPPORTED_VERSION.
+3. An API the broker does not serve closes the connection (there is no response layout to use).
+4. A served API at a version outside the served range gets UNSUPPORTED_VERSION in the response's
+   top-level ``error_code`` when the codec knows the version's layout and it has such a field;
+   otherwise the connection is closed, as Kafka does.
+5. A body that does not decode closes the connection.
+6. A handler returning ``None`` sends nothing (Produce with acks=0).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from wirekafka.broker.context import RequestContext
+from wirekafka.protocol import framing
+from wirekafka.protocol.api_keys import ApiKey
+from wirekafka.protocol.compiler import codec
+from wirekafka.protocol.errors import DecodeError, ErrorCode
+from wirekafka.protocol.messages import REQUESTS, RESPONSES
+
+if TYPE_CHECKING:
+    from wirekafka.broker.broker import Broker
+
+logger = logging.getLogger("wirekafka.server")
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    """The connection must be closed; ``reason`` is logged."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Peer:
+    host: str
+    port: int
+    connection_id: str
+    listener_name: str = "PLAINTEXT"
+
+
+async def dispatch(broker: Broker, frame: bytes, peer: Peer) -> bytes | Close | None:
+    """Serve one request frame: response bytes, ``None`` for no response, or ``Close``."""
+    try:
+        header, body_start = framing.decode_request_header(frame)
+    except DecodeError as exc:
+        return Close(f"undecodable request header: {exc}")
+    registration = broker.registry.lookup(header.api_key)
+    if registration is None or not registration.serves(header.api_version):
+        return _unserved(broker, header, registration is not None)
+    request_class = REQUESTS[header.api_key]
+    try:
+        request = codec(request_class, header.api_version).decode(memoryview(frame)[body_start:])
+    except DecodeError as exc:
+        return Close(f"undecodable request: {exc}")
+    context = RequestContext(header, broker, peer.host, peer.port, peer.connection_id, peer.listener_name)
+    response = await registration.handler(context, request)
+    if response is None:
+        return None
+    return framing.encode_response(header.api_key, header.api_version, header.correlation_id, response)
+
+
+def _unserved(broker: Broker, header: framing.RequestHeader, api_is_served: bool) -> bytes | Close:
+    if header.api_key == ApiKey.API_VERSIONS:
+        return framing.unsupported_api_versions_response(
+            header.correlation_id, broker.registry.api_versions()
+        )
+    if not api_is_served:
+        return Close(f"unsupported api key {header.api_key}")
+    response_class = RESPONSES.get(header.api_key)
+    if response_class is None or header.api_version not in response_class.schema.valid_versions:
+        return Close(f"unsupported version {header.api_version} of api key {header.api_key}")
+    if not any(
+        f.name == "error_code" and f.present_in(header.api_version)
+        for f in response_class.schema.struct.fields
+    ):
+        return Close(f"unsupported version {header.api_version} of api key {header.api_key}")
+    response: Any = response_class(error_code=ErrorCode.UNSUPPORTED_VERSION)
+    return framing.encode_response(header.api_key, header.api_version, header.correlation_id, response)

@@ -1,0 +1,1 @@
+"""Helpers for tests: run brokers in-process or as subprocesses, on free loopback ports."""
