@@ -1,0 +1,31 @@
+"""The command line: configuration errors name the key; codec-source prints generated code."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from wirekafka.cli import main
+
+
+def test_unknown_setting_is_refused_naming_the_key() -> None:
+    result = CliRunner().invoke(main, ["serve", "-o", "no.such.setting=1"])
+    assert result.exit_code != 0
+    assert "no.such.setting" in result.output and "unknown configuration" in result.output
+
+
+def test_invalid_value_is_refused_naming_the_key() -> None:
+    result = CliRunner().invoke(main, ["serve", "-o", "num.partitions=0"])
+    assert result.exit_code != 0
+    assert "num.partitions" in result.output and "at least 1" in result.output
+
+
+def test_codec_source_prints_the_generated_decoder() -> None:
+    result = CliRunner().invoke(main, ["codec-source", "HeartbeatRequest", "4"])
+    assert result.exit_code == 0, result.output
+    assert "def dec_HeartbeatRequest(buf, pos):" in result.output
+    assert "def enc_HeartbeatRequest(out, o):" in result.output
+
+
+def test_codec_source_rejects_unknown_names_and_versions() -> None:
+    assert "unknown message" in CliRunner().invoke(main, ["codec-source", "NopeRequest", "0"]).output
+    assert "no version 99" in CliRunner().invoke(main, ["codec-source", "HeartbeatRequest", "99"]).output
