@@ -42,7 +42,7 @@ from wirekafka.log.recovery import (
     create_segment,
     load_segments,
 )
-from wirekafka.log.segment import DELETED_SUFFIX, LogSegment, TimestampAndOffset
+from wirekafka.log.segment import DELETED_SUFFIX, SWAP_SUFFIX, LogSegment, TimestampAndOffset
 from wirekafka.log.topic_partition import TopicPartition, parse_dir_name
 from wirekafka.records.batch import (
     NO_TIMESTAMP,
@@ -620,6 +620,23 @@ class PartitionLog:
     def next_file_deletion_ms(self) -> int | None:
         """When the next ``.deleted`` file is due, for the caller's timer."""
         return min((pending.due_ms for pending in self._pending_deletions), default=None)
+
+    def replace_segments(self, cleaned: LogSegment, old: list[LogSegment]) -> None:
+        """Swap the consecutive ``old`` segments for ``cleaned`` (a flushed ``.cleaned`` segment
+        whose base offset is ``old[0]``'s), crash-safely: ``.cleaned`` -> ``.swap``, delete the
+        old files, ``.swap`` -> final names. ``recovery.py`` completes a swap cut short."""
+        self._check_open()
+        first = self._segments.index(old[0])
+        if self._segments[first : first + len(old)] != old or old[-1] is self.active_segment:
+            raise ValueError("can only replace consecutive inactive segments")
+        cleaned.change_suffix(SWAP_SUFFIX)
+        fsync_directory(self._directory)
+        for segment in old:
+            segment.delete()
+        cleaned.change_suffix("")
+        fsync_directory(self._directory)
+        self._segments[first : first + len(old)] = [cleaned]
+        self._bases[first : first + len(old)] = [cleaned.base_offset]
 
     # ---- durability ------------------------------------------------------------------------
 

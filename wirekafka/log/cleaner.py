@@ -1,0 +1,308 @@
+"""Log compaction (``cleanup.policy=compact``): keep the latest record of every key.
+
+A pass over one log, in Kafka's ``LogCleaner`` terms:
+
+1. The *dirty* section runs from the cleaner checkpoint (``first_dirty_offset``) to the first
+   uncleanable offset: the active segment's base, the caller's last stable offset, and the first
+   segment younger than ``min.compaction.lag.ms``, whichever is lowest. The log is worth
+   cleaning when dirty bytes / (clean + dirty bytes) is above ``min.cleanable.dirty.ratio``, or
+   when its oldest dirty data is older than ``max.compaction.lag.ms``.
+2. An offset map (key -> latest offset) is built from the dirty section only.
+3. Every segment from the log start to the end of the dirty section is rewritten, grouped so a
+   group fits in one segment: a record stays when it has a key, no later offset holds that key,
+   and it is not an expired tombstone. A tombstone (null value) expires once its segment was
+   already clean before this pass and its largest timestamp is more than
+   ``delete.retention.ms`` old; consumers reading from the start therefore get that long to see it.
+4. Kept records keep their offsets (offsets become sparse). A batch whose records all stay is
+   copied byte for byte; a partly kept batch is rebuilt with the same base offset, offset range,
+   producer fields, epoch, timestamp type and compression.
+5. The rewritten group is written as ``.cleaned`` files, renamed to ``.swap``, the old segments
+   are deleted, and the ``.swap`` files take their names; ``recovery.py`` finishes an
+   interrupted swap on the next open.
+
+Gaps against Kafka, until producer state and the transaction index exist: control batches are
+always kept, aborted transactional records are not removed, an emptied batch is dropped even if
+it was a producer's last one, and tombstones expire by the rule above rather than KIP-534's
+per-batch delete horizon (so a log with no new dirty data keeps its tombstones until it has some).
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from wirekafka.log.config import LONG_MAX
+from wirekafka.log.partition_log import PartitionLog
+from wirekafka.log.recovery import SegmentSettings
+from wirekafka.log.segment import CLEANED_SUFFIX, LogSegment
+from wirekafka.records.batch import ATTRIBUTES_OFFSET, CRC_OFFSET, BatchHeader
+from wirekafka.records.builder import build_batch
+from wirekafka.records.crc import crc32c
+from wirekafka.records.record import Record, iter_records
+
+_LAST_OFFSET_DELTA_OFFSET = 23
+_INT32 = struct.Struct(">i")
+_UINT32 = struct.Struct(">I")
+
+
+@dataclass(frozen=True, slots=True)
+class LogToClean:
+    """The clean and dirty sections of one log, and whether they are worth a pass."""
+
+    first_dirty_offset: int
+    first_uncleanable_offset: int
+    clean_bytes: int
+    dirty_bytes: int
+    needs_compaction_now: bool
+
+    @property
+    def cleanable_ratio(self) -> float:
+        total = self.clean_bytes + self.dirty_bytes
+        return self.dirty_bytes / total if total else 0.0
+
+    def should_clean(self, min_cleanable_dirty_ratio: float) -> bool:
+        if self.dirty_bytes <= 0:
+            return False
+        return self.needs_compaction_now or self.cleanable_ratio > min_cleanable_dirty_ratio
+
+
+@dataclass(frozen=True, slots=True)
+class CleanResult:
+    """What a pass did; ``next_dirty_offset`` is the new cleaner checkpoint."""
+
+    next_dirty_offset: int
+    bytes_read: int
+    bytes_written: int
+    records_read: int
+    records_kept: int
+    segments_before: int
+    segments_after: int
+
+
+def cleanable_section(
+    log: PartitionLog, *, checkpoint: int | None, now_ms: int, max_cleanable_offset: int | None = None
+) -> LogToClean:
+    """Where the dirty section of ``log`` lies (rule 1).
+
+    ``max_cleanable_offset`` is the last stable offset (or high watermark); records above it may
+    still be truncated or aborted, so they are never compacted away.
+    """
+    config = log.config
+    segments = log.segments
+    first_dirty = checkpoint if checkpoint is not None else log.log_start_offset
+    if first_dirty < log.log_start_offset or first_dirty > log.log_end_offset:
+        first_dirty = log.log_start_offset
+    uncleanable = log.active_segment.base_offset
+    uncleanable = min(uncleanable, log.high_watermark)
+    if max_cleanable_offset is not None:
+        uncleanable = min(uncleanable, max_cleanable_offset)
+    if config.min_compaction_lag_ms > 0:
+        for segment in segments[:-1]:
+            if segment.base_offset < first_dirty:
+                continue
+            if segment.max_timestamp > now_ms - config.min_compaction_lag_ms:
+                uncleanable = min(uncleanable, segment.base_offset)
+                break
+    uncleanable = max(uncleanable, first_dirty)
+    clean_bytes = 0
+    dirty_bytes = 0
+    needs_now = False
+    for index, segment in enumerate(segments):
+        following = segments[index + 1].base_offset if index + 1 < len(segments) else log.log_end_offset
+        if following <= first_dirty:
+            clean_bytes += segment.size
+        elif following <= uncleanable:
+            dirty_bytes += segment.size
+            if (
+                config.max_compaction_lag_ms < LONG_MAX
+                and 0 <= segment.rolling_based_timestamp() < now_ms - config.max_compaction_lag_ms
+            ):
+                needs_now = True
+    return LogToClean(first_dirty, uncleanable, clean_bytes, dirty_bytes, needs_now)
+
+
+def build_offset_map(
+    log: PartitionLog, *, start_offset: int, end_offset: int, max_keys: int
+) -> tuple[dict[bytes, int], int]:
+    """Key -> latest offset over the records in [start_offset, end_offset) (rule 2).
+
+    Maps whole segments and stops after the segment that brings the map to ``max_keys``
+    (Kafka's dedupe buffer), so a pass always makes progress. Returns (map, end of the mapped
+    range), the end being where this pass's dirty section really ends.
+    """
+    offsets: dict[bytes, int] = {}
+    mapped_end = start_offset
+    segments = log.segments
+    for index, segment in enumerate(segments):
+        segment_end = _segment_end(log, index)
+        if segment_end <= start_offset:
+            continue
+        if segment.base_offset >= end_offset:
+            break
+        for header in _batches_of(segment):
+            if header.base_offset >= end_offset:
+                break
+            if header.last_offset < start_offset or header.is_control:
+                continue
+            for record in iter_records(header):
+                if record.key is not None and start_offset <= record.offset < end_offset:
+                    offsets[record.key] = record.offset
+        mapped_end = min(segment_end, end_offset)
+        if len(offsets) >= max_keys:
+            break
+    return offsets, mapped_end
+
+
+def filter_batch(
+    header: BatchHeader, offsets: dict[bytes, int], *, retain_tombstones: bool
+) -> tuple[bytes | None, int, int]:
+    """Rule 3 and 4 for one batch: (bytes to keep or None, records read, records kept)."""
+    if header.is_control:
+        return bytes(header.batch_buffer()), header.records_count, header.records_count
+    records = list(iter_records(header))
+    kept: list[Record] = [
+        record
+        for record in records
+        if record.key is not None
+        and record.offset >= offsets.get(record.key, -1)
+        and (record.value is not None or retain_tombstones)
+    ]
+    if len(kept) == len(records):
+        return bytes(header.batch_buffer()), len(records), len(kept)
+    if not kept:
+        return None, len(records), 0
+    rebuilt = bytearray(
+        build_batch(
+            kept,
+            base_offset=header.base_offset,
+            compression=header.compression,
+            producer_id=header.producer_id,
+            producer_epoch=header.producer_epoch,
+            base_sequence=header.base_sequence,
+            is_transactional=header.is_transactional,
+            partition_leader_epoch=header.partition_leader_epoch,
+            timestamp_type=header.timestamp_type,
+        )
+    )
+    _override_last_offset_delta(rebuilt, header.last_offset_delta)
+    return bytes(rebuilt), len(records), len(kept)
+
+
+def _override_last_offset_delta(batch: bytearray, last_offset_delta: int) -> None:
+    """Keep the original offset range (Kafka's ``overrideLastOffset``) so producer sequence
+    arithmetic on the batch stays right; the field is inside the CRC, so recompute it."""
+    _INT32.pack_into(batch, _LAST_OFFSET_DELTA_OFFSET, last_offset_delta)
+    _UINT32.pack_into(batch, CRC_OFFSET, crc32c(memoryview(batch)[ATTRIBUTES_OFFSET:]))
+
+
+def group_segments(segments: Sequence[LogSegment], *, max_size: int, max_index_size: int) -> list[list[LogSegment]]:
+    """Consecutive segments whose total size fits one segment (Kafka's ``groupSegmentsBySize``)."""
+    groups: list[list[LogSegment]] = []
+    remaining = list(segments)
+    while remaining:
+        group = [remaining.pop(0)]
+        size = group[0].size
+        index_size = group[0].offset_index.file_size() + group[0].time_index.file_size()
+        while remaining:
+            candidate = remaining[0]
+            if size + candidate.size > max_size:
+                break
+            candidate_index = candidate.offset_index.file_size() + candidate.time_index.file_size()
+            if index_size + candidate_index > max_index_size:
+                break
+            last_offset = remaining[1].base_offset - 1 if len(remaining) > 1 else candidate.next_offset() - 1
+            if last_offset - group[0].base_offset > 2**31 - 1:
+                break
+            group.append(remaining.pop(0))
+            size += candidate.size
+            index_size += candidate_index
+        groups.append(group)
+    return groups
+
+
+def _batches_of(segment: LogSegment) -> Iterator[BatchHeader]:
+    for stored in segment.iter_batches(0):
+        yield BatchHeader(segment.read_bytes(stored.position, stored.size), 0)
+
+
+def clean_log(
+    log: PartitionLog,
+    *,
+    checkpoint: int | None,
+    now_ms: int,
+    max_cleanable_offset: int | None = None,
+    max_keys: int = 5_000_000,
+    force: bool = False,
+) -> CleanResult | None:
+    """Run one compaction pass over ``log`` if it is worth one (or ``force``); ``None`` if not."""
+    config = log.config
+    section = cleanable_section(
+        log, checkpoint=checkpoint, now_ms=now_ms, max_cleanable_offset=max_cleanable_offset
+    )
+    if section.dirty_bytes <= 0 or not (force or section.should_clean(config.min_cleanable_dirty_ratio)):
+        return None
+    first_dirty, end = section.first_dirty_offset, section.first_uncleanable_offset
+    offsets, end = build_offset_map(log, start_offset=first_dirty, end_offset=end, max_keys=max_keys)
+    to_clean = [segment for segment in log.segments[:-1] if segment.base_offset < end]
+    if not to_clean:
+        return None
+    before = len(log.segments)
+    stats = [0, 0, 0, 0]  # bytes read, bytes written, records read, records kept
+    groups = group_segments(to_clean, max_size=config.segment_bytes, max_index_size=config.segment_index_bytes)
+    for group in groups:
+        cleaned = _clean_group(log, group, offsets, first_dirty, now_ms, stats)
+        log.replace_segments(cleaned, group)
+    return CleanResult(end, stats[0], stats[1], stats[2], stats[3], before, len(log.segments))
+
+
+def _segment_end(log: PartitionLog, index: int) -> int:
+    segments = log.segments
+    return segments[index + 1].base_offset if index + 1 < len(segments) else log.log_end_offset
+
+
+def _clean_group(
+    log: PartitionLog,
+    group: list[LogSegment],
+    offsets: dict[bytes, int],
+    first_dirty: int,
+    now_ms: int,
+    stats: list[int],
+) -> LogSegment:
+    config = log.config
+    settings = SegmentSettings(config.index_interval_bytes, config.segment_index_bytes)
+    target = _fresh_cleaned_segment(log, group[0].base_offset, settings, now_ms)
+    segments = log.segments
+    for segment in group:
+        index = segments.index(segment)
+        already_clean = (segments[index + 1].base_offset if index + 1 < len(segments) else log.log_end_offset) <= first_dirty
+        expired = segment.max_timestamp <= now_ms - config.delete_retention_ms
+        retain_tombstones = not (already_clean and expired)
+        for header in _batches_of(segment):
+            stats[0] += header.size_in_bytes
+            kept, read, kept_count = filter_batch(header, offsets, retain_tombstones=retain_tombstones)
+            stats[2] += read
+            stats[3] += kept_count
+            if kept is None:
+                continue
+            stats[1] += len(kept)
+            target.append(kept, [BatchHeader(kept, 0)])
+    target.on_become_inactive()
+    target.flush()
+    return target
+
+
+def _fresh_cleaned_segment(log: PartitionLog, base_offset: int, settings: SegmentSettings, now_ms: int) -> LogSegment:
+    """A new empty ``<base>.log.cleaned`` segment, replacing leftovers of an interrupted pass."""
+    for suffix in (".log", ".index", ".timeindex"):
+        leftover = log.directory / f"{base_offset:020d}{suffix}{CLEANED_SUFFIX}"
+        if leftover.exists():
+            leftover.unlink()
+    return LogSegment.create(
+        log.directory,
+        base_offset,
+        index_interval_bytes=settings.index_interval_bytes,
+        max_index_size=settings.max_index_size,
+        now_ms=now_ms,
+        suffix=CLEANED_SUFFIX,
+    )
