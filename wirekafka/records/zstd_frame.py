@@ -1,13 +1,16 @@
 """Zstandard for Kafka's codec id 4, with the output bounded before decoding starts.
 
 Kafka's Java client streams through zstd-jni (level 3 by default): standard frames, usually
-without a content size.  A frame's size cannot be trusted anyway, so decoding first walks the
-frame headers and block headers (RFC 8878 section 3.1) -- no decompression -- to get a hard upper
-bound of the output: raw and RLE blocks state their size, and a compressed block never produces
-more than ``min(window_size, 128 KiB)``.  Real encoders fill blocks, so the bound is within one
-block per frame of the truth.  The output buffer is allocated from that bound and the decoder
-writes into it, so even a block that lied could not make it grow.  Skippable frames are skipped,
-as zstd-jni skips them; concatenated frames decode to the concatenation.
+without a content size.  Before decoding, the frame and block headers (RFC 8878 section 3.1) are
+walked -- no decompression -- to bound the output: a frame's declared content size if it has one
+(the decoder fails a frame whose output differs), else the sum of its blocks' bounds (raw and RLE
+blocks state their size; a compressed block produces at most ``min(window_size, 128 KiB)``).
+
+The decoder then writes into a buffer allocated here, of the bound's size, or of ``max_size + 1``
+when the bound is above ``max_size`` (block splitting makes the block bound loose by up to a
+block per split, so it cannot refuse on its own).  A full buffer stops the decoder, so memory is
+bounded by the buffer whatever the headers claim.  Skippable frames are skipped, as zstd-jni
+skips them; concatenated frames decode to the concatenation.
 
 A window larger than 128 MiB (zstd's default ``windowLogMax`` of 27, which zstd-jni keeps) is
 refused, as the reference decoder refuses it, so a frame header cannot make the decoder reserve
@@ -17,7 +20,7 @@ a huge window either.
 from __future__ import annotations
 
 import struct
-from typing import Final
+from typing import Final, NamedTuple
 
 import cramjam
 
@@ -37,6 +40,7 @@ _CONTENT_SIZE_FIELD_SIZES: Final = (0, 2, 4, 8)
 _RAW_BLOCK: Final = 0
 _RLE_BLOCK: Final = 1
 _COMPRESSED_BLOCK: Final = 2
+_BUFFER_FULL: Final = "whole buffer"  # cramjam's (std::io::WriteZero) report of a full output buffer
 
 
 def compress_zstd(data: bytes | bytearray | memoryview, level: int = DEFAULT_ZSTD_LEVEL) -> bytes:
@@ -44,12 +48,15 @@ def compress_zstd(data: bytes | bytearray | memoryview, level: int = DEFAULT_ZST
     return bytes(cramjam.zstd.compress(data, level=level))
 
 
-def _frame_header(view: memoryview, position: int) -> tuple[int, bool, int]:
-    """Parse the frame header at ``position``.
+class _FrameHeader(NamedTuple):
+    block_size_max: int
+    has_content_checksum: bool
+    content_size: int | None
+    first_block_position: int
 
-    Returns:
-        ``(block_size_max, has_content_checksum, first_block_position)``.
-    """
+
+def _frame_header(view: memoryview, position: int) -> _FrameHeader:
+    """Parse the frame header whose magic is at ``position``."""
     end = len(view)
     if end - position < 5:
         raise DecompressionError("zstd: truncated frame header")
@@ -74,23 +81,28 @@ def _frame_header(view: memoryview, position: int) -> tuple[int, bool, int]:
         content_size_bytes = 1
     if end - cursor < content_size_bytes:
         raise DecompressionError("zstd: truncated frame header")
-    if single_segment:
-        window_size = int.from_bytes(view[cursor : cursor + content_size_bytes], "little")
+    content_size: int | None = None
+    if content_size_bytes:
+        content_size = int.from_bytes(view[cursor : cursor + content_size_bytes], "little")
         if content_size_bytes == 2:
-            window_size += 256
+            content_size += 256
+    if single_segment:
+        window_size = content_size or 0
     cursor += content_size_bytes
     if window_size > _WINDOW_SIZE_MAX:
         raise DecompressionError(
             f"zstd: frame requires a {window_size}-byte window, above {_WINDOW_SIZE_MAX}"
         )
-    return min(window_size, _BLOCK_SIZE_MAX), bool(descriptor & 0x04), cursor
+    return _FrameHeader(min(window_size, _BLOCK_SIZE_MAX), bool(descriptor & 0x04), content_size, cursor)
 
 
 def zstd_output_bound(data: bytes | bytearray | memoryview, limit: int) -> int:
     """Upper bound of the decoded size of the frames in ``data``, from their headers alone.
 
-    Stops counting once the bound passes ``limit`` (the caller refuses it anyway), so a stream of
-    tiny blocks costs at most one header read per block up to the limit.
+    A frame's bound is its declared content size when it has one (the decoder fails a frame
+    whose output differs from it), else the sum of its blocks' bounds.  Counting stops once the
+    bound passes ``limit``, so a stream of tiny blocks costs at most one header read per block
+    up to the limit.
 
     Raises:
         DecompressionError: the frames are structurally invalid or truncated.
@@ -115,7 +127,10 @@ def zstd_output_bound(data: bytes | bytearray | memoryview, limit: int) -> int:
             continue
         if magic != _FRAME_MAGIC:
             raise DecompressionError(f"zstd: unknown frame magic {magic:#010x}")
-        block_size_max, has_content_checksum, position = _frame_header(view, position)
+        header = _frame_header(view, position)
+        position = header.first_block_position
+        content_limit = header.content_size if header.content_size is not None else limit + 1
+        frame_bound = 0
         last = False
         while not last:
             if end - position < 3:
@@ -130,7 +145,7 @@ def zstd_output_bound(data: bytes | bytearray | memoryview, limit: int) -> int:
             elif block_type == _RLE_BLOCK:
                 content_size, produced = 1, block_size
             elif block_type == _COMPRESSED_BLOCK:
-                content_size, produced = block_size, block_size_max
+                content_size, produced = block_size, header.block_size_max
             else:
                 raise DecompressionError("zstd: reserved block type")
             if block_size > _BLOCK_SIZE_MAX:
@@ -138,10 +153,11 @@ def zstd_output_bound(data: bytes | bytearray | memoryview, limit: int) -> int:
             if end - position < content_size:
                 raise DecompressionError("zstd: truncated block")
             position += content_size
-            bound += produced
-            if bound > limit:
-                return bound
-        if has_content_checksum:
+            frame_bound += produced
+            if bound + min(frame_bound, content_limit) > limit:
+                return bound + min(frame_bound, content_limit)
+        bound += min(frame_bound, content_limit)
+        if header.has_content_checksum:
             if end - position < 4:
                 raise DecompressionError("zstd: truncated content checksum")
             position += 4
@@ -151,18 +167,22 @@ def zstd_output_bound(data: bytes | bytearray | memoryview, limit: int) -> int:
 def decompress_zstd(data: bytes | bytearray | memoryview, max_size: int) -> bytes:
     """Decode concatenated zstd frames, refusing more than ``max_size`` bytes of output.
 
+    The decoder writes into a buffer allocated here and fails when it is full, so memory never
+    exceeds ``min(bound, max_size + 1)`` whatever the frames claim.
+
     Raises:
         DecompressionError: malformed frames, or data that does not decode.
-        DecompressedSizeLimitError: the frames' block headers allow more than ``max_size`` bytes.
+        DecompressedSizeLimitError: the output would exceed ``max_size``.
     """
     bound = zstd_output_bound(data, max_size)
-    if bound > max_size:
-        raise DecompressedSizeLimitError(
-            f"zstd: frames may decompress to more than {max_size} bytes (bound {bound}+)"
-        )
-    output = bytearray(bound)
+    capped = bound > max_size
+    output = bytearray(max_size + 1 if capped else bound)
     try:
         produced: int = cramjam.zstd.decompress_into(data, output)
     except cramjam.DecompressionError as error:
+        if capped and _BUFFER_FULL in str(error):
+            raise DecompressedSizeLimitError(f"zstd: decompressed data exceeds {max_size} bytes") from None
         raise DecompressionError(f"zstd: {error}") from None
+    if produced > max_size:
+        raise DecompressedSizeLimitError(f"zstd: decompressed data exceeds {max_size} bytes")
     return bytes(memoryview(output)[:produced])
