@@ -20,7 +20,7 @@ __all__ = [
 _Readable = bytes | bytearray | memoryview
 
 
-def _read_zigzag(buffer: _Readable, position: int, max_bytes: int) -> tuple[int, int]:
+def _read_zigzag(buffer: _Readable, position: int, max_bytes: int, kind: str) -> tuple[int, int]:
     try:
         byte = buffer[position]
         if byte < 0x80:  # one byte: by far the most common case (small deltas and lengths)
@@ -34,13 +34,13 @@ def _read_zigzag(buffer: _Readable, position: int, max_bytes: int) -> tuple[int,
                 return (result >> 1) ^ -(result & 1), index + 1
             shift += 7
     except IndexError:
-        raise InvalidRecordError(f"varint at position {position} runs past the end of the buffer") from None
-    raise InvalidRecordError(f"varint at position {position} is longer than {max_bytes} bytes")
+        raise InvalidRecordError(f"{kind} at position {position} runs past the end of the buffer") from None
+    raise InvalidRecordError(f"{kind} at position {position} is longer than {max_bytes} bytes")
 
 
 def read_varint(buffer: _Readable, position: int) -> tuple[int, int]:
     """Read a zig-zag varint (int32, at most 5 bytes); return ``(value, next_position)``."""
-    value, next_position = _read_zigzag(buffer, position, 5)
+    value, next_position = _read_zigzag(buffer, position, 5, "varint")
     if not -(1 << 31) <= value < (1 << 31):
         raise InvalidRecordError(f"varint at position {position} does not fit in 32 bits")
     return value, next_position
@@ -48,7 +48,7 @@ def read_varint(buffer: _Readable, position: int) -> tuple[int, int]:
 
 def read_varlong(buffer: _Readable, position: int) -> tuple[int, int]:
     """Read a zig-zag varlong (int64, at most 10 bytes); return ``(value, next_position)``."""
-    value, next_position = _read_zigzag(buffer, position, 10)
+    value, next_position = _read_zigzag(buffer, position, 10, "varlong")
     if not -(1 << 63) <= value < (1 << 63):
         raise InvalidRecordError(f"varlong at position {position} does not fit in 64 bits")
     return value, next_position
