@@ -235,12 +235,16 @@ def clean_log(
     max_keys: int = 5_000_000,
     force: bool = False,
 ) -> CleanResult | None:
-    """Run one compaction pass over ``log`` if it is worth one (or ``force``); ``None`` if not."""
+    """Run one compaction pass over ``log`` if it is worth one; ``None`` if not.
+
+    ``force`` runs a pass regardless of the dirty ratio, even with no dirty data at all; such a
+    pass only drops expired tombstones from the clean section.
+    """
     config = log.config
     section = cleanable_section(
         log, checkpoint=checkpoint, now_ms=now_ms, max_cleanable_offset=max_cleanable_offset
     )
-    if section.dirty_bytes <= 0 or not (force or section.should_clean(config.min_cleanable_dirty_ratio)):
+    if not force and not section.should_clean(config.min_cleanable_dirty_ratio):
         return None
     first_dirty, end = section.first_dirty_offset, section.first_uncleanable_offset
     offsets, end = build_offset_map(log, start_offset=first_dirty, end_offset=end, max_keys=max_keys)

@@ -1,0 +1,150 @@
+"""Compaction: latest record per key, tombstones expire, offsets and batch framing are kept."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from wirekafka.log.cleaner import clean_log, cleanable_section
+from wirekafka.log.config import LogConfig
+from wirekafka.log.partition_log import PartitionLog
+from wirekafka.records.batch import BatchHeader, Compression, iter_batches
+from wirekafka.records.control import ControlType, build_end_txn_marker
+
+from .helpers import batch, open_log, read_all
+
+DAY = 86_400_000
+COMPACT = LogConfig(
+    segment_bytes=600,
+    index_interval_bytes=100,
+    cleanup_policy=("compact",),
+    min_cleanable_dirty_ratio=0.0,
+    file_delete_delay_ms=0,
+)
+
+
+def put(log: PartitionLog, key: str, value: str | None, *, timestamp: int = 1_000) -> int:
+    encoded = value.encode() * 20 if value is not None else None
+    info = log.append(batch([encoded], keys=[key.encode()], timestamp=timestamp), leader_epoch=0, now_ms=0)
+    log.update_high_watermark(log.log_end_offset)
+    return info.first_offset
+
+
+def latest(log: PartitionLog) -> list[tuple[int, bytes | None, bytes | None]]:
+    return [(record.offset, record.key, record.value) for record in read_all(log)]
+
+
+def test_keeps_the_latest_record_per_key_with_original_offsets(tmp_path: Path) -> None:
+    log = open_log(tmp_path / "t-0", COMPACT)
+    writes = [("a", "1"), ("b", "1"), ("a", "2"), ("c", "1"), ("b", "2"), ("a", "3"), ("d", "1"), ("e", "1")]
+    for key, value in writes:
+        put(log, key, value)
+    active_base = log.active_segment.base_offset
+    assert active_base > 5
+    result = clean_log(log, checkpoint=None, now_ms=0)
+    assert result is not None and result.next_dirty_offset == active_base
+    kept = latest(log)
+    survivors = [(offset, key) for offset, key, _ in kept if offset < active_base]
+    assert survivors == [(3, b"c"), (4, b"b"), (5, b"a"), *[(o, k) for o, k in [(6, b"d")] if o < active_base]]
+    assert [offset for offset, _, _ in kept if offset >= active_base] == list(range(active_base, 8))
+    assert result.records_kept < result.records_read
+    # The swap left exactly one set of files per segment, and a reopen serves the same data.
+    names = sorted(os.listdir(tmp_path / "t-0"))
+    assert not [name for name in names if name.endswith((".cleaned", ".swap", ".deleted"))]
+    log.close()
+    assert latest(open_log(tmp_path / "t-0", COMPACT, clean_shutdown=True)) == kept
+    assert latest(open_log(tmp_path / "t-0", COMPACT, clean_shutdown=False)) == kept
+
+
+def test_tombstones_stay_for_delete_retention_ms_then_go(tmp_path: Path) -> None:
+    config = LogConfig(
+        segment_bytes=200, cleanup_policy=("compact",), min_cleanable_dirty_ratio=0.0,
+        delete_retention_ms=DAY, file_delete_delay_ms=0,
+    )
+    log = open_log(tmp_path / "t-0", config)
+    put(log, "a", "1", timestamp=1_000)
+    put(log, "b", "1", timestamp=1_000)
+    put(log, "a", None, timestamp=2_000)  # tombstone for a
+    put(log, "c", "1", timestamp=2_000)
+    put(log, "d", "1", timestamp=3_000)
+    assert [segment.base_offset for segment in log.segments] == [0, 2, 4]
+    first = clean_log(log, checkpoint=None, now_ms=2_000 + DAY + 1)
+    assert first is not None
+    # The tombstone's segment was dirty in this pass, so the tombstone stays however old it is.
+    assert (2, b"a", None) in latest(log)
+    assert all(key != b"a" or value is None for _, key, value in latest(log))
+    put(log, "e", "1", timestamp=4_000)
+    put(log, "f", "1", timestamp=4_000)
+    second = clean_log(log, checkpoint=first.next_dirty_offset, now_ms=2_000 + DAY - 1, force=True)
+    assert second is not None
+    assert (2, b"a", None) in latest(log)  # clean now, but younger than delete.retention.ms
+    put(log, "g", "1", timestamp=5_000)
+    third = clean_log(log, checkpoint=second.next_dirty_offset, now_ms=2_000 + DAY, force=True)
+    assert third is not None
+    assert all(key != b"a" for _, key, _ in latest(log))
+    assert [key for _, key, _ in latest(log)][:2] == [b"b", b"c"]
+
+
+def test_dirty_ratio_and_compaction_lag_decide_what_is_cleanable(tmp_path: Path) -> None:
+    config = LogConfig(segment_bytes=700, cleanup_policy=("compact",), min_cleanable_dirty_ratio=0.5,
+                       min_compaction_lag_ms=1_000, file_delete_delay_ms=0)
+    log = open_log(tmp_path / "t-0", config)
+    for index in range(6):
+        log.append(batch([b"v" * 250], keys=[b"k"], timestamp=index * 1_000), leader_epoch=0, now_ms=0)
+    log.update_high_watermark(6)
+    segments = log.segments
+    assert len(segments) == 3
+    section = cleanable_section(log, checkpoint=None, now_ms=2_500)
+    # Segments whose newest record is younger than 1 s at now=2.5 s are not cleanable yet.
+    young = next(segment for segment in segments[:-1] if segment.max_timestamp > 1_500)
+    assert section.first_uncleanable_offset == young.base_offset
+    section = cleanable_section(log, checkpoint=log.active_segment.base_offset, now_ms=10_000)
+    assert section.dirty_bytes == 0 and not section.should_clean(0.5)
+    assert clean_log(log, checkpoint=log.active_segment.base_offset, now_ms=10_000) is None
+    section = cleanable_section(log, checkpoint=None, now_ms=10_000)
+    assert section.cleanable_ratio == 1.0 and section.should_clean(0.5)
+
+
+def test_partly_kept_batches_keep_base_offset_range_and_compression(tmp_path: Path) -> None:
+    log = open_log(tmp_path / "t-0", LogConfig(cleanup_policy=("compact",), min_cleanable_dirty_ratio=0.0))
+    first = batch([b"1", b"2", b"3", b"4"], keys=[b"a", b"b", b"c", b"a"], compression=Compression.LZ4, producer_id=7)
+    log.append(first, leader_epoch=3, now_ms=0)
+    log.append(batch([b"5", b"6"], keys=[b"b", b"x"]), leader_epoch=3, now_ms=0)
+    log.update_high_watermark(6)
+    log.roll(now_ms=0)
+    assert clean_log(log, checkpoint=None, now_ms=0) is not None
+    stored = log.read(0, 100_000, max_offset=6, min_one_batch=True).records
+    headers = list(iter_batches(stored))
+    rebuilt = headers[0]
+    assert (rebuilt.base_offset, rebuilt.last_offset) == (0, 3)  # offset range of the original
+    assert rebuilt.compression == Compression.LZ4 and rebuilt.is_valid()
+    assert (rebuilt.producer_id, rebuilt.partition_leader_epoch, rebuilt.records_count) == (7, 3, 2)
+    assert [(record.offset, record.key) for record in read_all(log)] == [(2, b"c"), (3, b"a"), (4, b"b"), (5, b"x")]
+    assert headers[1].base_offset == 4 and bytes(headers[1].batch_buffer()) == stored[rebuilt.size_in_bytes:]
+
+
+def test_records_without_keys_are_dropped_and_control_batches_kept(tmp_path: Path) -> None:
+    log = open_log(tmp_path / "t-0", LogConfig(cleanup_policy=("compact",), min_cleanable_dirty_ratio=0.0))
+    log.append(batch([b"no key"]), leader_epoch=0, now_ms=0)
+    log.append(batch([b"v"], keys=[b"k"]), leader_epoch=0, now_ms=0)
+    marker = bytearray(build_end_txn_marker(ControlType.COMMIT, producer_id=1, producer_epoch=0,
+                                            coordinator_epoch=0, timestamp_ms=0, base_offset=2))
+    log.append_as_follower(marker, now_ms=0)
+    log.update_high_watermark(3)
+    log.roll(now_ms=0)
+    assert clean_log(log, checkpoint=None, now_ms=0) is not None
+    stored = log.read(0, 100_000, max_offset=3, min_one_batch=True).records
+    headers = list(iter_batches(stored))
+    assert [(header.base_offset, header.is_control) for header in headers] == [(1, False), (2, True)]
+
+
+def test_cleaning_never_passes_the_high_watermark(tmp_path: Path) -> None:
+    log = open_log(tmp_path / "t-0", COMPACT)
+    for index in range(8):
+        log.append(batch([str(index).encode() * 200], keys=[b"k"]), leader_epoch=0, now_ms=0)
+    log.update_high_watermark(2)
+    result = clean_log(log, checkpoint=None, now_ms=0)
+    assert result is not None and result.next_dirty_offset <= 2
+    assert [record.offset for record in read_all(log)][0] == 1
+    header = BatchHeader(log.read(1, 1, max_offset=8, min_one_batch=True).records)
+    assert header.base_offset == 1
