@@ -16,7 +16,7 @@ from wirekafka.log.errors import (
 )
 from wirekafka.records.batch import BatchHeader, TimestampType, iter_batches
 
-from .helpers import SMALL, base_offsets, batch, decode, offsets_of, open_log, read_all, value_batch
+from .helpers import base_offsets, batch, decode, offsets_of, open_log, read_all, value_batch
 
 
 def test_leader_append_assigns_consecutive_offsets_and_patches_epoch(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from wirekafka.log.config import LogConfig
 from wirekafka.log.errors import OffsetOutOfRangeError
 
-from .helpers import SMALL, batch, open_log, read_all, value_batch
+from .helpers import batch, open_log, read_all, value_batch
 
 HOUR = 3_600_000
 
