@@ -133,9 +133,7 @@ def build_offset_map(
     """
     offsets: dict[bytes, int] = {}
     mapped_end = start_offset
-    segments = log.segments
-    for index, segment in enumerate(segments):
-        segment_end = _segment_end(log, index)
+    for segment, segment_end in zip(log.segments, _segment_ends(log), strict=True):
         if segment_end <= start_offset:
             continue
         if segment.base_offset >= end_offset:
@@ -260,9 +258,10 @@ def clean_log(
     return CleanResult(end, stats[0], stats[1], stats[2], stats[3], before, len(log.segments))
 
 
-def _segment_end(log: PartitionLog, index: int) -> int:
+def _segment_ends(log: PartitionLog) -> list[int]:
+    """Where each segment's offsets end: the next segment's base, or the log end offset."""
     segments = log.segments
-    return segments[index + 1].base_offset if index + 1 < len(segments) else log.log_end_offset
+    return [segment.base_offset for segment in segments[1:]] + [log.log_end_offset]
 
 
 def _clean_group(
@@ -276,10 +275,9 @@ def _clean_group(
     config = log.config
     settings = SegmentSettings(config.index_interval_bytes, config.segment_index_bytes)
     target = _fresh_cleaned_segment(log, group[0].base_offset, settings, now_ms)
-    segments = log.segments
+    ends = dict(zip((id(segment) for segment in log.segments), _segment_ends(log), strict=True))
     for segment in group:
-        index = segments.index(segment)
-        already_clean = (segments[index + 1].base_offset if index + 1 < len(segments) else log.log_end_offset) <= first_dirty
+        already_clean = ends[id(segment)] <= first_dirty
         expired = segment.max_timestamp <= now_ms - config.delete_retention_ms
         retain_tombstones = not (already_clean and expired)
         for header in _batches_of(segment):

@@ -104,7 +104,8 @@ class LogManager:
                 clean_shutdown=self._had_clean_shutdown,
                 recovery_point=recovery_points.get(topic_partition, 0),
                 log_start_offset=log_start_offsets.get(topic_partition, 0),
-                high_watermark=high_watermarks.get(topic_partition),
+                # Kafka starts a log without a checkpointed high watermark at its log start.
+                high_watermark=high_watermarks.get(topic_partition, 0),
             )
         if marker.exists():
             marker.unlink()

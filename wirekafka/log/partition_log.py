@@ -146,7 +146,8 @@ class PartitionLog:
             recovery_point: offset up to which data is known to be fsynced (checkpoint).
             log_start_offset: checkpointed log start offset (DeleteRecords may have moved it
                 above the first segment's base offset).
-            high_watermark: checkpointed high watermark; clamped into the log's range.
+            high_watermark: checkpointed high watermark, clamped into the log's range; ``None``
+                (a log opened on its own, without a log manager) means the log end offset.
             on_batch: called for each batch recovery validates (producer state rebuild hook).
         """
         directory.mkdir(parents=True, exist_ok=True)
@@ -293,6 +294,9 @@ class PartitionLog:
 
     def append_as_follower(self, buffer: bytearray | bytes, *, now_ms: int) -> AppendInfo:
         """Append batches fetched from the leader, keeping their offsets and epochs.
+
+        ``max.message.bytes`` is not checked: the leader accepted the batches (Kafka skips the
+        check for replication too). The caller validates CRCs, as for leader appends.
 
         Raises:
             UnexpectedAppendOffsetError: the first offset is below the log end offset.

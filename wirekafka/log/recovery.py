@@ -132,7 +132,7 @@ def recover_segment(
             segment, chunk, position, next_offset, leader_epoch_cache, on_batch
         )
         position += consumed
-        if stopped:
+        if stopped or consumed == 0:
             break
     truncated = segment.finish_recovery(position, next_offset if position else segment.base_offset)
     segment.mark_indexes_checked()
