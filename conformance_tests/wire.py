@@ -808,3 +808,15 @@ def delete_topics(conn: Connection, topics: list[str], timeout_ms: int = 10000) 
     reader = conn.request(20, 1, array([string(t) for t in topics]) + i32(timeout_ms))
     reader.i32()
     return {reader.string() or "": reader.i16() for _ in range(reader.i32())}
+
+
+def offset_fetch(conn: Connection, group: str, topic: str, partitions: list[int]) -> dict[int, tuple[int, str | None, int]]:
+    """OffsetFetch v1: {partition: (committed_offset, metadata, error_code)}."""
+    reader = conn.request(9, 1, string(group) + array([string(topic) + array([i32(p) for p in partitions])]))
+    out = {}
+    for _ in range(reader.i32()):
+        reader.string()
+        for _ in range(reader.i32()):
+            partition = reader.i32()
+            out[partition] = (reader.i64(), reader.string(), reader.i16())
+    return out
