@@ -18,7 +18,15 @@ from .helpers import read_all
 CHILD = Path(__file__).with_name("crash_child.py")
 
 
-def run_and_kill(directory: Path, round_number: int, rng: random.Random) -> list[tuple[int, int, int, int]]:
+Report = tuple[int, int, int, int]
+
+
+def parse(line: bytes | str) -> Report:
+    round_number, batch_number, first_offset, count = (int(field) for field in line.split())
+    return round_number, batch_number, first_offset, count
+
+
+def run_and_kill(directory: Path, round_number: int, rng: random.Random) -> list[Report]:
     """Start the child, let it report a random number of appends, SIGKILL it mid-flight."""
     target = rng.randrange(1, 400)
     process = subprocess.Popen(
@@ -28,13 +36,13 @@ def run_and_kill(directory: Path, round_number: int, rng: random.Random) -> list
         cwd=Path(__file__).parents[2],
     )
     assert process.stdout is not None
-    reported: list[tuple[int, int, int, int]] = []
+    reported: list[Report] = []
     try:
         while len(reported) < target:
             line = process.stdout.readline()
             if not line:
                 break
-            reported.append(tuple(int(field) for field in line.split()))  # type: ignore[arg-type]
+            reported.append(parse(line))
         time.sleep(rng.random() / 500)  # land the kill anywhere inside the next append
         process.send_signal(signal.SIGKILL)
         remaining, errors = process.communicate(timeout=60)
@@ -42,15 +50,14 @@ def run_and_kill(directory: Path, round_number: int, rng: random.Random) -> list
         if process.poll() is None:
             process.kill()
     assert process.returncode == -signal.SIGKILL, errors.decode()
-    for line in remaining.decode().splitlines():
-        reported.append(tuple(int(field) for field in line.split()))  # type: ignore[arg-type]
+    reported.extend(parse(line) for line in remaining.decode().splitlines())
     return reported
 
 
 def test_every_reported_append_survives_sigkill_with_its_offsets(tmp_path: Path) -> None:
     directory = tmp_path / "crash-0"
     rng = random.Random(int.from_bytes(os.urandom(4), "big"))
-    reported: list[tuple[int, int, int, int]] = []
+    reported: list[Report] = []
     for round_number in range(4):
         reported.extend(run_and_kill(directory, round_number, rng))
     log = PartitionLog.open(directory, CONFIG, now_ms=0, clean_shutdown=False)

@@ -25,8 +25,8 @@ def crashed_log(directory: Path, batches: int = 12) -> Expected:
     return [(record.offset, record.value) for record in read_all(log)]
 
 
-def reopen(directory: Path, config: LogConfig = SMALL, **kwargs: object) -> PartitionLog:
-    return open_log(directory, config, clean_shutdown=False, **kwargs)
+def reopen(directory: Path, config: LogConfig = SMALL, *, recovery_point: int = 0) -> PartitionLog:
+    return PartitionLog.open(directory, config, now_ms=0, clean_shutdown=False, recovery_point=recovery_point)
 
 
 def contents(log: PartitionLog) -> Expected:
