@@ -119,8 +119,7 @@ class _Generator:
             "_rtag": p.read_tagged_fields,
             "_wtag": p.write_tagged_fields,
             "_UUID": uuid.UUID,
-            "_unpack_from": struct.unpack_from,
-            "_pack": struct.pack,
+            "_array_struct": array_struct,
             "_struct_error": struct.error,
             "_I8": p.INT8,
             "_I16": p.INT16,
@@ -238,6 +237,8 @@ class _Generator:
             return repr(default)
         if isinstance(default, list) and not default:
             return "[]"
+        if isinstance(default, uuid.UUID):
+            return self.constant(default)  # immutable: one shared instance
         return f"{self.constant(f)}.default_value()"
 
     def read_length(self, var: str, width: str) -> list[str]:
@@ -331,7 +332,7 @@ class _Generator:
             size = struct.calcsize(">" + FIXED_WIDTH_FORMATS[element])
             fmt = FIXED_WIDTH_FORMATS[element]
             inner += [
-                f"{target} = list(_unpack_from('>%d{fmt}' % {n}, buf, pos))",
+                f"{target} = list(_array_struct({fmt!r}, {n}).unpack_from(buf, pos))",
                 f"pos += {n} * {size}",
             ]
         else:
@@ -380,7 +381,13 @@ class _Generator:
             body.append(f"{value} = o.{f.name}")
             body.extend(self.write_value(f, value, "out"))
         flush_run()
-        if self.flexible:
+        if self.flexible and not tagged:
+            body.append("unknown = o.unknown_tagged_fields")
+            body.append("if unknown:")
+            body.append("    _wtag(out, sorted(unknown, key=lambda item: item[0]))")
+            body.append("else:")
+            body.append("    out.append(0)")
+        elif self.flexible:
             body.append("tags = []")
             for f in tagged:
                 value = self.fresh("v")
@@ -467,7 +474,7 @@ class _Generator:
                 inner += [f"for {item} in {value}:", f"    enc_{element.name}({out}, {item})"]
             elif element in FIXED_WIDTH_FORMATS:
                 fmt = FIXED_WIDTH_FORMATS[element]
-                inner.append(f"{out} += _pack('>%d{fmt}' % len({value}), *{value})")
+                inner.append(f"{out} += _array_struct({fmt!r}, len({value})).pack(*{value})")
             else:
                 item = self.fresh("item")
                 inner.append(f"for {item} in {value}:")
@@ -496,6 +503,25 @@ class _Generator:
                 f"{out} += {data}",
             ]
         return [*self.write_length(out, f"len({value})", "int32", flexible), f"{out} += {value}"]
+
+
+_ARRAY_STRUCTS: dict[tuple[str, int], struct.Struct] = {}
+_ARRAY_STRUCT_CACHE_LIMIT = 64
+
+
+def array_struct(fmt: str, length: int) -> struct.Struct:
+    """A ``struct.Struct`` for ``length`` items of ``fmt``; short arrays (the common case) are cached.
+
+    Longer ones are not cached: their length comes from the peer, and a cache keyed by it would
+    grow with whatever lengths an attacker sends.
+    """
+    key = (fmt, length)
+    found = _ARRAY_STRUCTS.get(key)
+    if found is None:
+        found = struct.Struct(f">{length}{fmt}")
+        if length <= _ARRAY_STRUCT_CACHE_LIMIT:
+            _ARRAY_STRUCTS[key] = found
+    return found
 
 
 def codec_source(message_class: Any, version: int) -> str:
