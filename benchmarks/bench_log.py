@@ -58,7 +58,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=args.dir) as root:
         print(f"{'batch':>9} {'batches':>8} {'append MB/s':>12} {'read MB/s':>10}")
         for size in SIZES:
-            append_rate, read_rate, count = bench(Path(root) / f"bench-{size}", size, args.total_mb * 1_000_000)
+            append_rate, read_rate, count = bench(
+                Path(root) / f"bench-{size}", size, args.total_mb * 1_000_000
+            )
             print(f"{size // 1024:>6} KiB {count:>8} {append_rate:>12.0f} {read_rate:>10.0f}")
 
 

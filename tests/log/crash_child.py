@@ -27,7 +27,12 @@ def main() -> None:
     for batch_number in range(MAX_APPENDS):
         count = 1 + batch_number % 7
         records = [
-            Record(offset=index, timestamp=batch_number, key=None, value=f"{round_number}-{batch_number}-{index}".encode() * (1 + batch_number % 13))
+            Record(
+                offset=index,
+                timestamp=batch_number,
+                key=None,
+                value=f"{round_number}-{batch_number}-{index}".encode() * (1 + batch_number % 13),
+            )
             for index in range(count)
         ]
         info = log.append(bytearray(build_batch(records)), leader_epoch=round_number, now_ms=0)

@@ -35,8 +35,14 @@ def batch(
         for index, value in enumerate(values)
     ]
     return bytearray(
-        build_batch(records, base_offset=0, compression=compression, producer_id=producer_id,
-                    producer_epoch=0 if producer_id >= 0 else -1, base_sequence=0 if producer_id >= 0 else -1)
+        build_batch(
+            records,
+            base_offset=0,
+            compression=compression,
+            producer_id=producer_id,
+            producer_epoch=0 if producer_id >= 0 else -1,
+            base_sequence=0 if producer_id >= 0 else -1,
+        )
     )
 
 
@@ -70,5 +76,7 @@ def read_all(log: PartitionLog, start: int | None = None) -> list[Record]:
     return records
 
 
-def open_log(directory: Path, config: LogConfig = SMALL, *, now_ms: int = 0, **kwargs: object) -> PartitionLog:
+def open_log(
+    directory: Path, config: LogConfig = SMALL, *, now_ms: int = 0, **kwargs: object
+) -> PartitionLog:
     return PartitionLog.open(directory, config, now_ms=now_ms, **kwargs)  # type: ignore[arg-type]

@@ -120,7 +120,10 @@ def test_a_read_does_not_span_segments_but_continues_in_the_next(tmp_path: Path)
     second_base = log.segments[1].base_offset
     result = log.read(0, 1 << 20, max_offset=40, min_one_batch=True)
     assert result.next_offset == second_base
-    assert base_offsets(log.read(second_base, 1 << 20, max_offset=40, min_one_batch=True).records)[0] == second_base
+    assert (
+        base_offsets(log.read(second_base, 1 << 20, max_offset=40, min_one_batch=True).records)[0]
+        == second_base
+    )
 
 
 def test_record_too_large_and_batch_too_large_for_a_segment(tmp_path: Path) -> None:

@@ -61,8 +61,11 @@ def test_keeps_the_latest_record_per_key_with_original_offsets(tmp_path: Path) -
 
 def test_tombstones_stay_for_delete_retention_ms_then_go(tmp_path: Path) -> None:
     config = LogConfig(
-        segment_bytes=200, cleanup_policy=("compact",), min_cleanable_dirty_ratio=0.0,
-        delete_retention_ms=DAY, file_delete_delay_ms=0,
+        segment_bytes=200,
+        cleanup_policy=("compact",),
+        min_cleanable_dirty_ratio=0.0,
+        delete_retention_ms=DAY,
+        file_delete_delay_ms=0,
     )
     log = open_log(tmp_path / "t-0", config)
     put(log, "a", "1", timestamp=1_000)
@@ -89,8 +92,13 @@ def test_tombstones_stay_for_delete_retention_ms_then_go(tmp_path: Path) -> None
 
 
 def test_dirty_ratio_and_compaction_lag_decide_what_is_cleanable(tmp_path: Path) -> None:
-    config = LogConfig(segment_bytes=700, cleanup_policy=("compact",), min_cleanable_dirty_ratio=0.5,
-                       min_compaction_lag_ms=1_000, file_delete_delay_ms=0)
+    config = LogConfig(
+        segment_bytes=700,
+        cleanup_policy=("compact",),
+        min_cleanable_dirty_ratio=0.5,
+        min_compaction_lag_ms=1_000,
+        file_delete_delay_ms=0,
+    )
     log = open_log(tmp_path / "t-0", config)
     for index in range(6):
         log.append(batch([b"v" * 250], keys=[b"k"], timestamp=index * 1_000), leader_epoch=0, now_ms=0)
@@ -110,7 +118,9 @@ def test_dirty_ratio_and_compaction_lag_decide_what_is_cleanable(tmp_path: Path)
 
 def test_partly_kept_batches_keep_base_offset_range_and_compression(tmp_path: Path) -> None:
     log = open_log(tmp_path / "t-0", LogConfig(cleanup_policy=("compact",), min_cleanable_dirty_ratio=0.0))
-    first = batch([b"1", b"2", b"3", b"4"], keys=[b"a", b"b", b"c", b"a"], compression=Compression.LZ4, producer_id=7)
+    first = batch(
+        [b"1", b"2", b"3", b"4"], keys=[b"a", b"b", b"c", b"a"], compression=Compression.LZ4, producer_id=7
+    )
     log.append(first, leader_epoch=3, now_ms=0)
     log.append(batch([b"5", b"6"], keys=[b"b", b"x"]), leader_epoch=3, now_ms=0)
     log.update_high_watermark(6)
@@ -122,16 +132,29 @@ def test_partly_kept_batches_keep_base_offset_range_and_compression(tmp_path: Pa
     assert (rebuilt.base_offset, rebuilt.last_offset) == (0, 3)  # offset range of the original
     assert rebuilt.compression == Compression.LZ4 and rebuilt.is_valid()
     assert (rebuilt.producer_id, rebuilt.partition_leader_epoch, rebuilt.records_count) == (7, 3, 2)
-    assert [(record.offset, record.key) for record in read_all(log)] == [(2, b"c"), (3, b"a"), (4, b"b"), (5, b"x")]
-    assert headers[1].base_offset == 4 and bytes(headers[1].batch_buffer()) == stored[rebuilt.size_in_bytes:]
+    assert [(record.offset, record.key) for record in read_all(log)] == [
+        (2, b"c"),
+        (3, b"a"),
+        (4, b"b"),
+        (5, b"x"),
+    ]
+    assert headers[1].base_offset == 4 and bytes(headers[1].batch_buffer()) == stored[rebuilt.size_in_bytes :]
 
 
 def test_records_without_keys_are_dropped_and_control_batches_kept(tmp_path: Path) -> None:
     log = open_log(tmp_path / "t-0", LogConfig(cleanup_policy=("compact",), min_cleanable_dirty_ratio=0.0))
     log.append(batch([b"no key"]), leader_epoch=0, now_ms=0)
     log.append(batch([b"v"], keys=[b"k"]), leader_epoch=0, now_ms=0)
-    marker = bytearray(build_end_txn_marker(ControlType.COMMIT, producer_id=1, producer_epoch=0,
-                                            coordinator_epoch=0, timestamp_ms=0, base_offset=2))
+    marker = bytearray(
+        build_end_txn_marker(
+            ControlType.COMMIT,
+            producer_id=1,
+            producer_epoch=0,
+            coordinator_epoch=0,
+            timestamp_ms=0,
+            base_offset=2,
+        )
+    )
     log.append_as_follower(marker, now_ms=0)
     log.update_high_watermark(3)
     log.roll(now_ms=0)

@@ -54,7 +54,11 @@ def test_overrides_parse_into_typed_fields() -> None:
         }
     )
     assert config.cleanup_policy == ("compact", "delete") and config.compact and config.delete
-    assert (config.retention_ms, config.segment_bytes, config.min_cleanable_dirty_ratio) == (-1, 1048576, 0.25)
+    assert (config.retention_ms, config.segment_bytes, config.min_cleanable_dirty_ratio) == (
+        -1,
+        1048576,
+        0.25,
+    )
     assert config.log_append_time and config.preallocate
     assert config.max_segment_ms == 100000  # compaction lag shortens the roll interval
     assert config.retention_bytes == -1

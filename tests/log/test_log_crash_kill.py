@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from wirekafka.log.partition_log import PartitionLog
 
 from .crash_child import CONFIG
@@ -54,6 +56,7 @@ def run_and_kill(directory: Path, round_number: int, rng: random.Random) -> list
     return reported
 
 
+@pytest.mark.slow
 def test_every_reported_append_survives_sigkill_with_its_offsets(tmp_path: Path) -> None:
     directory = tmp_path / "crash-0"
     rng = random.Random(int.from_bytes(os.urandom(4), "big"))

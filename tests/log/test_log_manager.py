@@ -80,7 +80,11 @@ def test_delete_log_renames_now_and_removes_after_the_delay(tmp_path: Path) -> N
     manager.get_or_create_log(ORDERS_1, now_ms=0).append(batch([b"a"]), leader_epoch=0, now_ms=0)
     assert manager.delete_log(ORDERS_1, now_ms=1_000)
     pending = [name for name in os.listdir(tmp_path) if name.endswith("-delete")]
-    assert len(pending) == 1 and pending[0].startswith("orders-1.") and len(pending[0]) == len("orders-1.") + 32 + 7
+    assert (
+        len(pending) == 1
+        and pending[0].startswith("orders-1.")
+        and len(pending[0]) == len("orders-1.") + 32 + 7
+    )
     assert manager.get_log(ORDERS_1) is None
     # A new log of the same partition can start at once.
     assert manager.get_or_create_log(ORDERS_1, now_ms=1_000).log_end_offset == 0
@@ -141,7 +145,9 @@ def test_clean_logs_compacts_and_checkpoints_the_cleaner_offset(tmp_path: Path) 
     results = manager.clean_logs(now_ms=0)
     assert set(results) == {ORDERS_0}
     assert manager.cleaner_checkpoint(ORDERS_0) == log.active_segment.base_offset
-    assert (tmp_path / "cleaner-offset-checkpoint").read_text() == f"0\n1\norders 0 {log.active_segment.base_offset}\n"
+    assert (
+        tmp_path / "cleaner-offset-checkpoint"
+    ).read_text() == f"0\n1\norders 0 {log.active_segment.base_offset}\n"
     assert manager.clean_logs(now_ms=0) == {}
 
 

@@ -13,7 +13,11 @@ def test_first_offset_at_or_after_a_timestamp_across_segments(tmp_path: Path) ->
     log = open_log(tmp_path / "t-0")
     for index in range(40):
         base = index * 100
-        log.append(batch([b"x" * 40, b"y" * 40], timestamps=[base + 10, base + 50]), leader_epoch=index // 10, now_ms=0)
+        log.append(
+            batch([b"x" * 40, b"y" * 40], timestamps=[base + 10, base + 50]),
+            leader_epoch=index // 10,
+            now_ms=0,
+        )
     assert len(log.segments) > 3
     assert log.offset_for_timestamp(0) == TimestampAndOffset(10, 0, 0)
     assert log.offset_for_timestamp(10) == TimestampAndOffset(10, 0, 0)

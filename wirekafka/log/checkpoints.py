@@ -108,9 +108,7 @@ def write_offset_checkpoint(
     path: Path, offsets: Mapping[TopicPartition, int], version: int = OFFSET_CHECKPOINT_VERSION
 ) -> None:
     """Atomically write ``topic partition offset`` entries, sorted so the file is reproducible."""
-    entries = (
-        f"{tp.topic} {tp.partition} {offset}" for tp, offset in sorted(offsets.items())
-    )
+    entries = (f"{tp.topic} {tp.partition} {offset}" for tp, offset in sorted(offsets.items()))
     write_checkpoint(path, version, entries)
 
 

@@ -194,7 +194,9 @@ def _override_last_offset_delta(batch: bytearray, last_offset_delta: int) -> Non
     _UINT32.pack_into(batch, CRC_OFFSET, crc32c(memoryview(batch)[ATTRIBUTES_OFFSET:]))
 
 
-def group_segments(segments: Sequence[LogSegment], *, max_size: int, max_index_size: int) -> list[list[LogSegment]]:
+def group_segments(
+    segments: Sequence[LogSegment], *, max_size: int, max_index_size: int
+) -> list[list[LogSegment]]:
     """Consecutive segments whose total size fits one segment (Kafka's ``groupSegmentsBySize``)."""
     groups: list[list[LogSegment]] = []
     remaining = list(segments)
@@ -251,7 +253,9 @@ def clean_log(
         return None
     before = len(log.segments)
     stats = [0, 0, 0, 0]  # bytes read, bytes written, records read, records kept
-    groups = group_segments(to_clean, max_size=config.segment_bytes, max_index_size=config.segment_index_bytes)
+    groups = group_segments(
+        to_clean, max_size=config.segment_bytes, max_index_size=config.segment_index_bytes
+    )
     for group in groups:
         cleaned = _clean_group(log, group, offsets, first_dirty, now_ms, stats)
         log.replace_segments(cleaned, group)
@@ -294,7 +298,9 @@ def _clean_group(
     return target
 
 
-def _fresh_cleaned_segment(log: PartitionLog, base_offset: int, settings: SegmentSettings, now_ms: int) -> LogSegment:
+def _fresh_cleaned_segment(
+    log: PartitionLog, base_offset: int, settings: SegmentSettings, now_ms: int
+) -> LogSegment:
     """A new empty ``<base>.log.cleaned`` segment, replacing leftovers of an interrupted pass."""
     for suffix in (".log", ".index", ".timeindex"):
         leftover = log.directory / f"{base_offset:020d}{suffix}{CLEANED_SUFFIX}"

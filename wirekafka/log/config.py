@@ -256,9 +256,7 @@ _SPECS: tuple[_Spec, ...] = (
     _Spec("file.delete.delay.ms", "file_delete_delay_ms", _long(0)),
     _Spec("min.insync.replicas", "min_insync_replicas", _int(1)),
     _Spec("compression.type", "compression_type", _one_of(*COMPRESSION_TYPES)),
-    _Spec(
-        "unclean.leader.election.enable", "unclean_leader_election_enable", _boolean, _render_bool
-    ),
+    _Spec("unclean.leader.election.enable", "unclean_leader_election_enable", _boolean, _render_bool),
     _Spec("preallocate", "preallocate", _boolean, _render_bool),
 )
 _SPECS_BY_NAME = {spec.name: spec for spec in _SPECS}

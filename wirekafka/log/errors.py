@@ -22,9 +22,7 @@ class OffsetOutOfRangeError(LogError):
     kafka_error = "OFFSET_OUT_OF_RANGE"
 
     def __init__(self, offset: int, log_start_offset: int, log_end_offset: int) -> None:
-        super().__init__(
-            f"offset {offset} is out of range [{log_start_offset}, {log_end_offset}]"
-        )
+        super().__init__(f"offset {offset} is out of range [{log_start_offset}, {log_end_offset}]")
         self.offset = offset
         self.log_start_offset = log_start_offset
         self.log_end_offset = log_end_offset

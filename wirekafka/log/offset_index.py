@@ -112,9 +112,7 @@ class OffsetIndex(IndexFile):
         if offsets[0] < 0 or positions[0] < 0:
             raise CorruptIndexError(f"{self.path}: negative first entry")
         if (positions[-1] >= log_size and log_size > 0) or (log_size == 0 and len(offsets) > 0):
-            raise CorruptIndexError(
-                f"{self.path}: position {positions[-1]} is past the log size {log_size}"
-            )
+            raise CorruptIndexError(f"{self.path}: position {positions[-1]} is past the log size {log_size}")
         for index in range(1, len(offsets)):
             if offsets[index] <= offsets[index - 1] or positions[index] <= positions[index - 1]:
                 raise CorruptIndexError(f"{self.path}: entry {index} is not increasing")

@@ -87,7 +87,9 @@ def open_segment(directory: Path, base_offset: int, settings: SegmentSettings, n
         index_interval_bytes=settings.index_interval_bytes,
         max_index_size=settings.max_index_size,
         now_ms=now_ms,
-        roll_jitter_ms=roll_jitter_for(directory, base_offset, settings.segment_jitter_ms, settings.segment_ms),
+        roll_jitter_ms=roll_jitter_for(
+            directory, base_offset, settings.segment_jitter_ms, settings.segment_ms
+        ),
     )
 
 
@@ -98,7 +100,9 @@ def create_segment(directory: Path, base_offset: int, settings: SegmentSettings,
         index_interval_bytes=settings.index_interval_bytes,
         max_index_size=settings.max_index_size,
         now_ms=now_ms,
-        roll_jitter_ms=roll_jitter_for(directory, base_offset, settings.segment_jitter_ms, settings.segment_ms),
+        roll_jitter_ms=roll_jitter_for(
+            directory, base_offset, settings.segment_jitter_ms, settings.segment_ms
+        ),
     )
 
 
@@ -220,7 +224,9 @@ def _clean_leftovers(directory: Path) -> None:
 def _complete_swaps(directory: Path, swap_bases: list[int]) -> None:
     """Replace the segments a finished cleaning pass covers by its ``.swap`` segments."""
     low = min(swap_bases)
-    high = max(_next_offset_of_file(directory / f"{base:020d}{LOG_SUFFIX}{SWAP_SUFFIX}", base) for base in swap_bases)
+    high = max(
+        _next_offset_of_file(directory / f"{base:020d}{LOG_SUFFIX}{SWAP_SUFFIX}", base) for base in swap_bases
+    )
     for name in os.listdir(directory):
         base = _base_offset_of(name)
         if base is None or name.endswith(SWAP_SUFFIX):

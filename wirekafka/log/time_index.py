@@ -88,9 +88,7 @@ class TimeIndex(IndexFile):
             )
         if self._timestamps:
             if relative < self._relative_offsets[-1]:
-                raise CorruptIndexError(
-                    f"{self.path}: offset {offset} is below the last entry's offset"
-                )
+                raise CorruptIndexError(f"{self.path}: offset {offset} is below the last entry's offset")
             if timestamp <= self._timestamps[-1]:
                 return
         elif timestamp <= NO_TIMESTAMP:
