@@ -70,7 +70,6 @@ class LogSegment:
         self.index_interval_bytes = index_interval_bytes
         self.created_ms = created_ms
         self.roll_jitter_ms = roll_jitter_ms
-        self._suffix = suffix
         stem = directory / file_stem(base_offset)
         self._log_path = Path(f"{stem}{LOG_SUFFIX}{suffix}")
         self.offset_index = OffsetIndex(Path(f"{stem}{INDEX_SUFFIX}{suffix}"), base_offset, max_index_size)
@@ -531,7 +530,6 @@ class LogSegment:
         self._log_path = new_log_path
         self.offset_index.rename(Path(f"{stem}{INDEX_SUFFIX}{new}"))
         self.time_index.rename(Path(f"{stem}{TIME_INDEX_SUFFIX}{new}"))
-        self._suffix = new
 
     def delete(self) -> None:
         """Remove every file of the segment now."""
