@@ -113,3 +113,15 @@ def test_pipelined_requests_are_answered_in_order(broker: RunningBroker) -> None
         sock.sendall(frames)
         ids = [framing.decode_response(18, v, read_frame(sock))[0] for v in [0, 3, 1, 4, 2]]
     assert ids == [100, 101, 102, 103, 104]
+
+
+def test_bytes_after_a_complete_body_are_ignored_as_kafka_does(broker: RunningBroker) -> None:
+    """librdkafka's all-topics Metadata v9+ request carries 3 such bytes; Kafka's parser ignores them."""
+    with connect(broker) as sock:
+        frame = framing.encode_request(
+            framing.RequestHeader(api_key=18, api_version=3, correlation_id=77, client_id="t"), ApiVersionsRequest()
+        )
+        padded = frame[4:] + b"\x01\x00\x00"
+        sock.sendall(struct.pack(">i", len(padded)) + padded)
+        correlation_id, body = framing.decode_response(18, 3, read_frame(sock))
+    assert correlation_id == 77 and body.error_code == 0  # type: ignore[attr-defined]

@@ -7,7 +7,8 @@ Kafka's rules, in order:
 4. A served API at a version outside the served range gets UNSUPPORTED_VERSION in the response's
    top-level ``error_code`` when the codec knows the version's layout and it has such a field;
    otherwise the connection is closed, as Kafka does.
-5. A body that does not decode closes the connection.
+5. A body that does not decode closes the connection. Bytes after a complete body are ignored,
+   as Kafka's parser does: librdkafka's all-topics Metadata v9+ request carries 3 of them.
 6. A handler returning ``None`` sends nothing (Produce with acks=0).
 """
 
@@ -56,7 +57,7 @@ async def dispatch(broker: Broker, frame: bytes, peer: Peer) -> bytes | Close | 
         return _unserved(broker, header, registration is not None)
     request_class = REQUESTS[header.api_key]
     try:
-        request = codec(request_class, header.api_version).decode(memoryview(frame)[body_start:])
+        request = codec(request_class, header.api_version).decode(memoryview(frame)[body_start:], exact=False)
     except DecodeError as exc:
         return Close(f"undecodable request: {exc}")
     context = RequestContext(header, broker, peer.host, peer.port, peer.connection_id, peer.listener_name)
