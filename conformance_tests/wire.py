@@ -773,9 +773,17 @@ def heartbeat(conn: Connection, group: str, generation: int, member_id: str) -> 
     return conn.request(12, 0, string(group) + i32(generation) + string(member_id)).i16()
 
 
-def init_producer_id(conn: Connection, transactional_id: str | None = None, timeout_ms: int = 60000) -> tuple[int, int, int]:
-    """InitProducerId v0: (error_code, producer_id, producer_epoch)."""
-    reader = conn.request(22, 0, string(transactional_id) + i32(timeout_ms))
+def init_producer_id(conn: Connection, transactional_id: str | None = None, timeout_ms: int = 60000,
+                     version: int = 0) -> tuple[int, int, int]:
+    """InitProducerId v0..v5: (error_code, producer_id, producer_epoch). v2+ is flexible; v3+ sends
+    the current producer id/epoch (-1/-1 for a new producer)."""
+    if version >= 2:
+        body = compact_string(transactional_id) + i32(timeout_ms)
+        if version >= 3:
+            body += i64(-1) + i16(-1)
+        reader = conn.request(22, version, body + EMPTY_TAGS, flexible=True)
+    else:
+        reader = conn.request(22, version, string(transactional_id) + i32(timeout_ms))
     reader.i32()
     return reader.i16(), reader.i64(), reader.i16()
 
@@ -820,3 +828,13 @@ def offset_fetch(conn: Connection, group: str, topic: str, partitions: list[int]
             partition = reader.i32()
             out[partition] = (reader.i64(), reader.string(), reader.i16())
     return out
+
+
+def find_transaction_coordinator(conn: Connection, transactional_id: str) -> tuple[int, str, int]:
+    """FindCoordinator v1 with key_type 1 (transaction): (error_code, host, port)."""
+    reader = conn.request(10, 1, string(transactional_id) + i8(1))
+    reader.i32()
+    error_code = reader.i16()
+    reader.string()
+    reader.i32()
+    return error_code, reader.string() or "", reader.i32()
