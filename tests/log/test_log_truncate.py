@@ -77,3 +77,21 @@ def test_truncated_log_reopens_with_the_same_content(tmp_path: Path) -> None:
     reopened = open_log(tmp_path / "t-0", clean_shutdown=True)
     assert [record.value for record in read_all(reopened)] == [b"v" * 120] * 5 + [b"new"]
     assert reopened.leader_epoch_cache.entries == [(0, 0), (1, 5)]
+
+
+def test_divergent_follower_truncates_to_the_leaders_epoch_end(tmp_path: Path) -> None:
+    leader = open_log(tmp_path / "leader-0")
+    follower = open_log(tmp_path / "follower-0")
+    for log in (leader, follower):
+        log.append(batch([b"a", b"b"]), leader_epoch=1, now_ms=0)
+    follower.append(batch([b"lost", b"lost"]), leader_epoch=1, now_ms=0)  # never replicated
+    leader.append(batch([b"c"]), leader_epoch=2, now_ms=0)
+    # The follower asks where its latest epoch (1) ended on the leader, then truncates there.
+    epoch, end_offset = leader.end_offset_for_epoch(follower.leader_epoch_cache.latest_epoch or 0)
+    assert (epoch, end_offset) == (1, 2)
+    follower.truncate_to(end_offset)
+    follower.append_as_follower(
+        bytearray(leader.read(2, 1_000, max_offset=3, min_one_batch=True).records), now_ms=0
+    )
+    assert [record.value for record in read_all(follower)] == [b"a", b"b", b"c"]
+    assert follower.end_offset_for_epoch(2) == (2, 3) and follower.end_offset_for_epoch(5) == (-1, -1)

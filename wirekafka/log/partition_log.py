@@ -248,6 +248,10 @@ class PartitionLog:
     def leader_epoch_cache(self) -> LeaderEpochFileCache:
         return self._leader_epoch_cache
 
+    def end_offset_for_epoch(self, leader_epoch: int) -> tuple[int, int]:
+        """(epoch, end offset) for OffsetForLeaderEpoch; ``(-1, -1)`` when the epoch is unknown."""
+        return self._leader_epoch_cache.end_offset_for(leader_epoch, self.log_end_offset)
+
     @property
     def last_flush_ms(self) -> int:
         return self._last_flush_ms
