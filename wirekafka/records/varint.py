@@ -20,18 +20,20 @@ __all__ = [
 _Readable = bytes | bytearray | memoryview
 
 
-def _read_zigzag(buffer: _Readable, position: int, max_bytes: int, kind: str) -> tuple[int, int]:
+def _read_long_zigzag(buffer: _Readable, position: int, max_bytes: int, bits: int) -> tuple[int, int]:
+    """The multi-byte case, kept out of the one-byte fast path of the public readers."""
+    kind = "varint" if bits == 32 else "varlong"
+    result = 0
+    shift = 0
     try:
-        byte = buffer[position]
-        if byte < 0x80:  # one byte: by far the most common case (small deltas and lengths)
-            return (byte >> 1) ^ -(byte & 1), position + 1
-        result = byte & 0x7F
-        shift = 7
-        for index in range(position + 1, position + max_bytes):
+        for index in range(position, position + max_bytes):
             byte = buffer[index]
             result |= (byte & 0x7F) << shift
             if byte < 0x80:
-                return (result >> 1) ^ -(result & 1), index + 1
+                value = (result >> 1) ^ -(result & 1)
+                if not -(1 << (bits - 1)) <= value < (1 << (bits - 1)):
+                    raise InvalidRecordError(f"{kind} at position {position} does not fit in {bits} bits")
+                return value, index + 1
             shift += 7
     except IndexError:
         raise InvalidRecordError(f"{kind} at position {position} runs past the end of the buffer") from None
@@ -40,18 +42,24 @@ def _read_zigzag(buffer: _Readable, position: int, max_bytes: int, kind: str) ->
 
 def read_varint(buffer: _Readable, position: int) -> tuple[int, int]:
     """Read a zig-zag varint (int32, at most 5 bytes); return ``(value, next_position)``."""
-    value, next_position = _read_zigzag(buffer, position, 5, "varint")
-    if not -(1 << 31) <= value < (1 << 31):
-        raise InvalidRecordError(f"varint at position {position} does not fit in 32 bits")
-    return value, next_position
+    try:
+        byte = buffer[position]
+    except IndexError:
+        raise InvalidRecordError(f"varint at position {position} runs past the end of the buffer") from None
+    if byte < 0x80:  # one byte: by far the most common case (small deltas and lengths)
+        return (byte >> 1) ^ -(byte & 1), position + 1
+    return _read_long_zigzag(buffer, position, 5, 32)
 
 
 def read_varlong(buffer: _Readable, position: int) -> tuple[int, int]:
     """Read a zig-zag varlong (int64, at most 10 bytes); return ``(value, next_position)``."""
-    value, next_position = _read_zigzag(buffer, position, 10, "varlong")
-    if not -(1 << 63) <= value < (1 << 63):
-        raise InvalidRecordError(f"varlong at position {position} does not fit in 64 bits")
-    return value, next_position
+    try:
+        byte = buffer[position]
+    except IndexError:
+        raise InvalidRecordError(f"varlong at position {position} runs past the end of the buffer") from None
+    if byte < 0x80:
+        return (byte >> 1) ^ -(byte & 1), position + 1
+    return _read_long_zigzag(buffer, position, 10, 64)
 
 
 def write_varint(out: bytearray, value: int) -> None:
