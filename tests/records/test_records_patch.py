@@ -26,7 +26,7 @@ def _two_batches() -> tuple[bytearray, int]:
     first = build_batch([Record(0, 10, None, b"a"), Record(1, 11, None, b"b")])
     second = build_batch(
         [Record(0, 20, b"k", b"c"), Record(1, 25, b"k", b"d"), Record(2, 22, b"k", b"e")],
-        compression=Compression.LZ4,
+        compression=Compression.GZIP,
         producer_id=9,
         producer_epoch=1,
         base_sequence=5,
@@ -76,7 +76,7 @@ def test_set_log_append_time_recomputes_the_crc() -> None:
     assert header.timestamp_type is TimestampType.LOG_APPEND_TIME
     assert header.max_timestamp == 1_700_000_123_456
     assert header.base_timestamp == original.base_timestamp
-    assert header.compression is Compression.LZ4
+    assert header.compression is Compression.GZIP
     assert header.is_transactional
     assert (header.producer_id, header.producer_epoch, header.base_sequence) == (9, 1, 5)
     assert [record.timestamp for record in iter_records(header)] == [1_700_000_123_456] * 3
