@@ -109,7 +109,7 @@ class GroupHarness:
             protocol_type=protocol_type,
             protocols=[
                 JoinGroupRequest.JoinGroupRequestProtocol(name=name, metadata=metadata)
-                for name, metadata in (protocols or [("range", SUBSCRIPTION)])
+                for name, metadata in (protocols if protocols is not None else [("range", SUBSCRIPTION)])
             ],
         )
         token = next(self.tokens)
@@ -150,10 +150,14 @@ class GroupHarness:
             ],
         )
         token = next(self.tokens)
-        self.absorb(self.shard.sync_group(request, ClientInfo("client", "/127.0.0.1", version), token, self.now))
+        self.absorb(
+            self.shard.sync_group(request, ClientInfo("client", "/127.0.0.1", version), token, self.now)
+        )
         return token
 
-    def heartbeat(self, group_id: str, member_id: str, generation_id: int, instance_id: str | None = None) -> int:
+    def heartbeat(
+        self, group_id: str, member_id: str, generation_id: int, instance_id: str | None = None
+    ) -> int:
         request = HeartbeatRequest(
             group_id=group_id, generation_id=generation_id, member_id=member_id, group_instance_id=instance_id
         )
@@ -170,7 +174,9 @@ class GroupHarness:
                     LeaveGroupRequest.MemberIdentity(member_id=m, group_instance_id=i) for m, i in members
                 ],
             )
-        return self.absorb(self.shard.leave_group(request, ClientInfo("client", "/127.0.0.1", version), self.now))
+        return self.absorb(
+            self.shard.leave_group(request, ClientInfo("client", "/127.0.0.1", version), self.now)
+        )
 
     def stable_group(self, group_id: str = "group", members: int = 1, **join: Any) -> list[str]:
         """Bring a group to Stable with ``members`` dynamic members; returns their ids (leader first)."""
@@ -218,9 +224,13 @@ class GroupHarness:
             member_id=member_id,
             group_instance_id=instance_id,
             retention_time_ms=retention_time_ms,
-            topics=[OffsetCommitRequest.OffsetCommitRequestTopic(name=t, partitions=p) for t, p in topics.items()],
+            topics=[
+                OffsetCommitRequest.OffsetCommitRequestTopic(name=t, partitions=p) for t, p in topics.items()
+            ],
         )
-        response = self.absorb(self.shard.offset_commit(request, ClientInfo("client", "/h", version), self.now))
+        response = self.absorb(
+            self.shard.offset_commit(request, ClientInfo("client", "/h", version), self.now)
+        )
         return {
             (topic.name, partition.partition_index): int(partition.error_code)
             for topic in response.topics
@@ -236,7 +246,10 @@ class GroupHarness:
             group_id=group_id,
             topics=[
                 OffsetDeleteRequest.OffsetDeleteRequestTopic(
-                    name=t, partitions=[OffsetDeleteRequest.OffsetDeleteRequestPartition(partition_index=p) for p in ps]
+                    name=t,
+                    partitions=[
+                        OffsetDeleteRequest.OffsetDeleteRequestPartition(partition_index=p) for p in ps
+                    ],
                 )
                 for t, ps in topics.items()
             ],
@@ -284,7 +297,9 @@ class GroupHarness:
                 ]
             ),
         )
-        return self.absorb(self.shard.consumer_group_heartbeat(request, ClientInfo("client", "/127.0.0.1", 1), self.now))
+        return self.absorb(
+            self.shard.consumer_group_heartbeat(request, ClientInfo("client", "/127.0.0.1", 1), self.now)
+        )
 
     # -- persistence --------------------------------------------------------------------------------
 
