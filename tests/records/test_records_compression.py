@@ -457,3 +457,31 @@ class TestZstdBounds:
         frame[5:9] = struct.pack("<I", 1000)
         with pytest.raises(DecompressionError):
             decompress(Compression.ZSTD, bytes(frame))
+
+
+class TestManyTinyBlocks:
+    """Frames made of thousands of empty blocks cost no memory per block."""
+
+    @staticmethod
+    def _peak(action: Callable[[], bytes]) -> tuple[bytes, int]:
+        tracemalloc.start()
+        try:
+            result = action()
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        return result, peak
+
+    def test_xerial_of_empty_blocks(self) -> None:
+        stream = compress(Compression.SNAPPY, b"") + (struct.pack(">i", 1) + b"\x00") * 20_000
+        stream += compress(Compression.SNAPPY, b"end")[16:]
+        result, peak = self._peak(lambda: decompress(Compression.SNAPPY, stream))
+        assert result == b"end"
+        assert peak < 256 * 1024
+
+    def test_lz4_of_empty_blocks(self) -> None:
+        empty_block = struct.pack("<I", 0x80000000)  # stored raw, zero bytes
+        stream = _lz4_frame([empty_block] * 20_000 + [struct.pack("<I", 0x80000003) + b"end"])
+        result, peak = self._peak(lambda: decompress(Compression.LZ4, stream))
+        assert result == b"end"
+        assert peak < 256 * 1024

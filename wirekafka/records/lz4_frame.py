@@ -15,12 +15,14 @@ refuses anything outside them, so this module follows Kafka rather than a genera
 Decoding is bounded: the block headers are walked first to get an upper bound of the output,
 the output buffer is allocated once from that bound (at most ``max_size`` plus one block), and
 each block is decoded into its slice of that buffer, so a bomb cannot make it grow further.
+Decoding stops at the first block that takes the output past ``max_size``.
 """
 
 from __future__ import annotations
 
 import struct
-from typing import Final
+from collections.abc import Iterator
+from typing import Final, NamedTuple
 
 import cramjam
 
@@ -120,18 +122,15 @@ def compress_lz4_frame(data: bytes | bytearray | memoryview) -> bytes:
     return b"".join(parts)
 
 
-class _FrameLayout:
-    """Where the blocks of a frame are, learned from its headers alone."""
-
-    __slots__ = ("blocks", "max_block_size", "output_bound")
-
-    def __init__(self) -> None:
-        self.blocks: list[tuple[int, int, bool]] = []  # (start, size, compressed)
-        self.max_block_size = 0
-        self.output_bound = 0
+class _FrameDescriptor(NamedTuple):
+    max_block_size: int
+    has_block_checksum: bool
+    has_content_checksum: bool
+    first_block_position: int
 
 
-def _read_layout(frame: memoryview) -> _FrameLayout:
+def _read_descriptor(frame: memoryview) -> _FrameDescriptor:
+    """Check the magic and frame descriptor as Kafka's ``Lz4BlockInputStream.readHeader`` does."""
     length = len(frame)
     if length < 7:
         raise DecompressionError("lz4: stream ended prematurely (no frame header)")
@@ -148,58 +147,68 @@ def _read_layout(frame: memoryview) -> _FrameLayout:
     block_size_id = (bd >> 4) & 0x07
     if bd & 0x8F or not 4 <= block_size_id <= 7:
         raise DecompressionError(f"lz4: invalid block descriptor byte {bd:#04x}")
-    has_block_checksum = bool(flg & 0x10)
-    has_content_size = bool(flg & 0x08)
-    has_content_checksum = bool(flg & 0x04)
-    descriptor_end = 6 + (8 if has_content_size else 0)
+    descriptor_end = 6 + (8 if flg & 0x08 else 0)  # optional content size, skipped as Kafka skips it
     if length < descriptor_end + 1:
         raise DecompressionError("lz4: stream ended prematurely (frame descriptor)")
     if frame[descriptor_end] != _descriptor_checksum(frame[4:descriptor_end]):
         raise DecompressionError("lz4: stream frame descriptor corrupted")
+    return _FrameDescriptor(
+        max_block_size=1 << (2 * block_size_id + 8),
+        has_block_checksum=bool(flg & 0x10),
+        has_content_checksum=bool(flg & 0x04),
+        first_block_position=descriptor_end + 1,
+    )
 
-    layout = _FrameLayout()
-    layout.max_block_size = max_block_size = 1 << (2 * block_size_id + 8)
-    position = descriptor_end + 1
+
+def _blocks(frame: memoryview, descriptor: _FrameDescriptor) -> Iterator[tuple[int, int, bool]]:
+    """``(start, size, compressed)`` of each data block, from the block headers alone."""
+    length = len(frame)
+    checksum_size = 4 if descriptor.has_block_checksum else 0
+    position = descriptor.first_block_position
     while True:
         if length - position < 4:
             raise DecompressionError("lz4: stream ended prematurely (block header)")
         (block_word,) = _UINT32_LE.unpack_from(frame, position)
         position += 4
-        if block_word == 0:
-            if has_content_checksum and length - position < 4:
+        if block_word == 0:  # end mark
+            if descriptor.has_content_checksum and length - position < 4:
                 raise DecompressionError("lz4: stream ended prematurely (content checksum)")
-            return layout
+            return
         block_size = block_word & ~_INCOMPRESSIBLE_FLAG
-        compressed = not block_word & _INCOMPRESSIBLE_FLAG
-        if block_size > max_block_size:
-            raise DecompressionError(f"lz4: block size {block_size} exceeded max: {max_block_size}")
-        if length - position < block_size + (4 if has_block_checksum else 0):
+        if block_size > descriptor.max_block_size:
+            raise DecompressionError(
+                f"lz4: block size {block_size} exceeded max: {descriptor.max_block_size}"
+            )
+        if length - position < block_size + checksum_size:
             raise DecompressionError("lz4: stream ended prematurely (block data)")
-        layout.blocks.append((position, block_size, compressed))
-        layout.output_bound += max_block_size if compressed else block_size
-        position += block_size + (4 if has_block_checksum else 0)
+        yield position, block_size, not block_word & _INCOMPRESSIBLE_FLAG
+        position += block_size + checksum_size
 
 
 def decompress_lz4_frame(data: bytes | bytearray | memoryview, max_size: int) -> bytes:
     """Decode one Kafka LZ4 frame, refusing more than ``max_size`` bytes of output.
 
-    Bytes after the frame's end mark are ignored, as Kafka's reader ignores them.
+    Two passes over the block headers: the first validates the frame and bounds the output
+    (no decoding, nothing stored), the second decodes each block into one buffer.  Bytes after
+    the frame's end mark are ignored, as Kafka's reader ignores them.
 
     Raises:
         DecompressionError: not a frame Kafka can read, or a block that does not decode.
         DecompressedSizeLimitError: the output would exceed ``max_size``.
     """
     frame = memoryview(data)
-    layout = _read_layout(frame)
+    descriptor = _read_descriptor(frame)
+    max_block_size = descriptor.max_block_size
+    bound = sum(max_block_size if compressed else size for _, size, compressed in _blocks(frame, descriptor))
     # Room for max_size plus one whole block: while ``written`` <= max_size the next block always
     # fits, so a block that fails to decode is corrupt, never merely too large.
-    output = bytearray(min(layout.output_bound, max_size + layout.max_block_size))
+    output = bytearray(min(bound, max_size + max_block_size))
     output_view = memoryview(output)
     written = 0
-    for start, size, compressed in layout.blocks:
+    for start, size, compressed in _blocks(frame, descriptor):
         block = frame[start : start + size]
         if compressed:
-            target = output_view[written : written + layout.max_block_size]
+            target = output_view[written : written + max_block_size]
             try:
                 produced: int = cramjam.lz4.decompress_block_into(block, target)
             except cramjam.DecompressionError as error:

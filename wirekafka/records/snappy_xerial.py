@@ -15,6 +15,7 @@ exactly: the lengths are summed and checked against ``max_size`` before anything
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from typing import Final
 
 import cramjam
@@ -58,10 +59,8 @@ def _decode_into(block: memoryview, target: memoryview) -> None:
         raise DecompressionError(f"snappy: block decoded to {produced} bytes, its header says {len(target)}")
 
 
-def _xerial_blocks(view: memoryview, max_size: int) -> tuple[list[tuple[memoryview, int]], int]:
-    """The raw blocks of a xerial stream with their uncompressed lengths, and their total."""
-    blocks: list[tuple[memoryview, int]] = []
-    total = 0
+def _xerial_blocks(view: memoryview) -> Iterator[tuple[memoryview, int]]:
+    """Each raw block of a xerial stream with its declared uncompressed length."""
     position = _XERIAL_HEADER_SIZE
     end = len(view)
     while position < end:
@@ -80,34 +79,36 @@ def _xerial_blocks(view: memoryview, max_size: int) -> tuple[list[tuple[memoryvi
                 f"snappy: xerial block of {size} bytes at {position} overruns the stream"
             )
         block = view[position : position + size]
-        length = _uncompressed_length(block)
-        total += length
-        if total > max_size:
-            raise DecompressedSizeLimitError(f"snappy: decompressed data exceeds {max_size} bytes")
-        blocks.append((block, length))
+        yield block, _uncompressed_length(block)
         position += size
-    return blocks, total
 
 
 def decompress_snappy(data: bytes | bytearray | memoryview, max_size: int) -> bytes:
     """Decode xerial-framed or raw snappy, refusing more than ``max_size`` bytes of output.
+
+    Two passes over a xerial stream: the first sums the blocks' declared lengths (nothing is
+    decoded or stored), the second decodes each block into its exact slice of one buffer.
 
     Raises:
         DecompressionError: malformed framing or snappy data.
         DecompressedSizeLimitError: the declared lengths add up to more than ``max_size``.
     """
     view = memoryview(data)
-    if len(view) >= _XERIAL_HEADER_SIZE and view[: len(_XERIAL_MAGIC)].tobytes() == _XERIAL_MAGIC:
-        blocks, total = _xerial_blocks(view, max_size)
+    xerial = len(view) >= _XERIAL_HEADER_SIZE and view[: len(_XERIAL_MAGIC)].tobytes() == _XERIAL_MAGIC
+    if xerial:
+        total = 0
+        for _, length in _xerial_blocks(view):
+            total += length
+            if total > max_size:
+                raise DecompressedSizeLimitError(f"snappy: decompressed data exceeds {max_size} bytes")
     else:
-        length = _uncompressed_length(view)
-        if length > max_size:
+        total = _uncompressed_length(view)
+        if total > max_size:
             raise DecompressedSizeLimitError(f"snappy: decompressed data exceeds {max_size} bytes")
-        blocks, total = [(view, length)], length
     output = bytearray(total)
     output_view = memoryview(output)
     written = 0
-    for block, length in blocks:
+    for block, length in _xerial_blocks(view) if xerial else iter([(view, total)]):
         _decode_into(block, output_view[written : written + length])
         written += length
     return bytes(output_view)
