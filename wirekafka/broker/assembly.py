@@ -20,5 +20,7 @@ ComponentFactory = Callable[["Broker"], Any]
 
 def default_components() -> list[ComponentFactory]:
     """The factories of a full node. Imports stay inside so a module that fails shows up here."""
-    factories: list[ComponentFactory] = []
+    from wirekafka.controller.local_runtime import local_controller
+
+    factories: list[ComponentFactory] = [local_controller]
     return factories

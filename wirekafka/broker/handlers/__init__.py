@@ -1,5 +1,5 @@
 """Every handler module, imported for its registrations (one module per API family)."""
 
-from wirekafka.broker.handlers import api_versions
+from wirekafka.broker.handlers import admin, api_versions, configs, metadata
 
-__all__ = ["api_versions"]
+__all__ = ["admin", "api_versions", "configs", "metadata"]
