@@ -237,11 +237,20 @@ class ConsumerGroups:
             )
             target_epoch = group_epoch
         else:
-            target = group.target_assignment.get(member_id, {})
+            target_owner = replaced.member_id if replaced is not None else member_id
+            target = group.target_assignment.get(target_owner, {})
             target_epoch = group.assignment_epoch
+        previous = group.members.get(member_id)
+
+        def partition_epoch(topic_id: uuid.UUID, partition: int) -> int:
+            """Who holds a partition, not counting this member's own (possibly reset) state."""
+            if previous is not None and partition in _held(previous).get(topic_id, frozenset()):
+                return -1
+            return group.current_partition_epoch(topic_id, partition)
+
         reconciled = updated
         if not updated.is_reconciled_to(target_epoch):
-            reconciled = reconcile(updated, target_epoch, target, group.current_partition_epoch, owned)
+            reconciled = reconcile(updated, target_epoch, target, partition_epoch, owned)
         if not reconciled.same_assignment_state(member) or member_id not in group.members:
             result.records.append(_current_assignment_record(group_id, reconciled))
             if reconciled.state is MemberState.UNREVOKED_PARTITIONS:
@@ -292,14 +301,17 @@ class ConsumerGroups:
                         f"Member {member_id} is not a member of group {group.group_id}.",
                     )
                 return ConsumerGroupMember(member_id), None
+            if joining:
+                return _rejoining(member), None
             _check_epoch(member, request.member_epoch, owned)
             return member, None
         existing = group.static_member(instance_id)
         if joining:
             if existing is None:
-                return group.members.get(member_id) or ConsumerGroupMember(member_id), None
+                member = group.members.get(member_id)
+                return (ConsumerGroupMember(member_id) if member is None else _rejoining(member)), None
             if existing.member_id == member_id:
-                return existing, None
+                return _rejoining(existing), None
             if existing.member_epoch != LEAVE_GROUP_STATIC_MEMBER_EPOCH:
                 raise GroupError(
                     ErrorCode.UNRELEASED_INSTANCE_ID,
@@ -641,6 +653,31 @@ class ConsumerGroups:
                         member.rebalance_timeout_ms,
                         now_ms,
                     )
+
+
+def _rejoining(member: ConsumerGroupMember) -> ConsumerGroupMember:
+    """A known member joining again with epoch 0 starts over, keeping its id and subscription.
+
+    The Java consumer keeps its member id for its lifetime and rejoins with epoch 0 after being
+    fenced, once it has given up all its partitions; starting it from scratch (rather than fencing
+    it again, forever) lets it back in.
+    """
+    return replace(
+        member,
+        member_epoch=0,
+        previous_member_epoch=0,
+        state=MemberState.STABLE,
+        assigned={},
+        pending_revocation={},
+    )
+
+
+def _held(member: ConsumerGroupMember) -> dict[uuid.UUID, frozenset[int]]:
+    held: dict[uuid.UUID, frozenset[int]] = {}
+    for assignment in (member.assigned, member.pending_revocation):
+        for topic_id, partitions in assignment.items():
+            held[topic_id] = held.get(topic_id, frozenset()) | partitions
+    return held
 
 
 def _check_epoch(member: ConsumerGroupMember, received: int, owned: dict[uuid.UUID, set[int]] | None) -> None:
