@@ -13,10 +13,12 @@ Kafka checks a produce payload in three places, and the first failing check name
    has a sequence (INVALID_RECORD); then per record: keys on compacted topics (INVALID_RECORD)
    and timestamps within ``message.timestamp.{before,after}.max.ms`` (INVALID_TIMESTAMP).
 
-The hot path (rule 3 of ARCHITECTURE.md) reads headers only. Records are decoded on three slow
-paths that a topic opts into: a compacted topic (keys must be present), a topic whose
-``compression.type`` differs from the batch's codec (the batch is rebuilt, as Kafka does), and a
-header whose timestamps fall outside configured bounds (decoded to name the offending records).
+The hot path (rule 3 of ARCHITECTURE.md) reads headers only. Records are decoded on slow paths
+that a topic opts into: a compacted topic (keys must be present), a topic whose
+``compression.type`` differs from the batch's codec (the batch is rebuilt, as Kafka does), a
+topic with ``message.timestamp.before.max.ms`` set (no header field bounds record timestamps
+from below), and a batch whose ``max_timestamp`` breaks ``message.timestamp.after.max.ms``
+(decoded to name the offending records).
 Unlike Kafka, a compressed batch is not decompressed just to validate it.
 """
 
@@ -202,16 +204,18 @@ def _header(batch: Buffer) -> BatchHeader:
 
 
 def _timestamps_may_be_out_of_range(header: BatchHeader, config: LogConfig, now_ms: int) -> bool:
-    """Header-only screen: with the default (unbounded) limits this is always False."""
+    """Whether the records must be decoded to check their timestamps.
+
+    ``max_timestamp`` bounds every record from above, so the future limit is judged from the
+    header alone; no header field bounds them from below (deltas may be negative), so a topic
+    with a past limit decodes every batch. With the default (unbounded) limits this is False.
+    """
     if config.log_append_time:
         return False
-    before, after = config.message_timestamp_before_max_ms, config.message_timestamp_after_max_ms
-    if before >= LONG_MAX and after >= LONG_MAX:
-        return False
-    if header.max_timestamp != NO_TIMESTAMP and header.max_timestamp - now_ms > after:
+    if config.message_timestamp_before_max_ms < LONG_MAX:
         return True
-    earliest = min(header.base_timestamp, header.max_timestamp)
-    return earliest != NO_TIMESTAMP and now_ms - earliest > before
+    after = config.message_timestamp_after_max_ms
+    return after < LONG_MAX and header.max_timestamp != NO_TIMESTAMP and header.max_timestamp - now_ms > after
 
 
 def _decode(header: BatchHeader) -> list[Record]:
