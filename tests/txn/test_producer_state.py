@@ -60,7 +60,7 @@ class Log:
 
 
 def fresh(**config: int | bool) -> Log:
-    return Log(ProducerStateManager(transaction_verification_enabled=False, **config))  # type: ignore[arg-type]
+    return Log(ProducerStateManager(transaction_verification_enabled=False, **config))
 
 
 # ---- idempotence -------------------------------------------------------------------------------
@@ -111,7 +111,7 @@ def test_idempotent_producer(
 ) -> None:
     log = fresh()
     for epoch, sequence, count in history:
-        assert log.append(data_batch(PID, epoch, sequence, count))[0] == "written"  # type: ignore[index]
+        assert log.append(data_batch(PID, epoch, sequence, count))[0] == "written"
     base = log.log_end_offset if isinstance(outcome, tuple) and outcome[0] == "written" else 0
     result = log.append(data_batch(PID, *incoming))
     if isinstance(outcome, tuple) and outcome[0] == "written":
