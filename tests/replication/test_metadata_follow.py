@@ -140,3 +140,52 @@ def test_kafka_uuid_text_round_trips() -> None:
     assert parse_kafka_uuid(text) == value
     # Kafka's own spelling of the all-zero id.
     assert kafka_uuid_text(uuid.UUID(int=0)) == "AAAAAAAAAAAAAAAAAAAAAA"
+
+
+class FakeBroker:
+    """The two things the replica manager reads from a broker: the image and the config."""
+
+    def __init__(self, data_dir: Path) -> None:
+        from wirekafka.config import BrokerConfig
+
+        self.config = BrokerConfig({"log.dirs": str(data_dir), "node.id": str(NODE)})
+        self.metadata_image = EMPTY
+        self._listeners: list = []
+
+    def on_metadata_change(self, callback: object) -> None:
+        self._listeners.append(callback)
+
+    def publish(self, image: object) -> None:
+        previous, self.metadata_image = self.metadata_image, image
+        for callback in self._listeners:
+            callback(previous, image)
+
+
+async def test_dynamic_broker_defaults_reach_topics_without_overrides(tmp_path: Path) -> None:
+    broker = FakeBroker(tmp_path / "data")
+    broker.metadata_image = image(topic("plain"), topic("own", configs={"max.message.bytes": "5000"}))
+    manager = ReplicaManager(broker.config, metadata=broker)  # type: ignore[arg-type]
+    async with trio.open_nursery() as nursery:
+        await nursery.start(manager.run)
+        assert manager.partition("plain", 0) is not None  # the image at start is applied
+        broker.config = broker.config.with_dynamic("message.max.bytes", "100")
+        broker.publish(image(topic("plain"), topic("own", configs={"max.message.bytes": "5000"})))
+        batch = client_batch([b"v" * 300])
+        plain, own = await manager.append_records(
+            [AppendEntry("plain", 0, batch), AppendEntry("own", 0, batch)], required_acks=1, timeout_ms=1000
+        )
+        assert (plain.error_code, own.error_code) == (ErrorCode.MESSAGE_TOO_LARGE, ErrorCode.NO_ERROR)
+        nursery.cancel_scope.cancel()
+
+
+async def test_the_metadata_log_directory_is_left_to_the_controller(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "__cluster_metadata-0").mkdir(parents=True)
+    marker = data / "__cluster_metadata-0" / "00000000000000000000.log"
+    marker.write_bytes(b"not a partition log of ours")
+    async with trio.open_nursery() as nursery:
+        manager = manager_for(data)
+        await nursery.start(manager.run)
+        assert [str(tp) for tp in manager.log_manager.logs] == []
+        nursery.cancel_scope.cancel()
+    assert marker.read_bytes() == b"not a partition log of ours"

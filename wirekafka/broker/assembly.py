@@ -21,6 +21,7 @@ ComponentFactory = Callable[["Broker"], Any]
 def default_components() -> list[ComponentFactory]:
     """The factories of a full node. Imports stay inside so a module that fails shows up here."""
     from wirekafka.controller.local_runtime import local_controller
+    from wirekafka.replication.replica_manager import create_replica_manager
 
-    factories: list[ComponentFactory] = [local_controller]
+    factories: list[ComponentFactory] = [local_controller, create_replica_manager]
     return factories

@@ -37,6 +37,7 @@ from wirekafka.log.partition_log import PartitionLog
 from wirekafka.log.topic_partition import DELETE_DIR_SUFFIX, TopicPartition, parse_dir_name
 
 CLEAN_SHUTDOWN_FILE = ".kafka_cleanshutdown"
+METADATA_TOPIC = "__cluster_metadata"
 HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS = 5_000  # replica.high.watermark.checkpoint.interval.ms
 INITIAL_TASK_DELAY_MS = 30_000  # log.initial.task.delay.ms
 
@@ -97,6 +98,8 @@ class LogManager:
                 continue
             if kind:
                 continue  # -future / -stray directories belong to features not built yet
+            if topic_partition.topic == METADATA_TOPIC:
+                continue  # the metadata log is the controller's (Kafka's LogManager skips it too)
             self._logs[topic_partition] = PartitionLog.open(
                 entry,
                 self.config_for(topic_partition.topic),

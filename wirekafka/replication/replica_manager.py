@@ -80,9 +80,11 @@ of it), ``(topic, partition, None)`` when it stops: coordinators load and unload
 
 
 class MetadataSource(Protocol):
-    """Where images come from: the broker (``metadata_image`` + ``on_metadata_change``)."""
+    """Where images come from: the broker (``metadata_image`` + ``on_metadata_change``), whose
+    ``config`` the controller replaces when dynamic broker configs change."""
 
     metadata_image: MetadataImage
+    config: BrokerConfig
 
     def on_metadata_change(self, callback: Callable[[MetadataImage, MetadataImage], None]) -> None: ...
 
@@ -172,14 +174,13 @@ class ReplicaManager:
         """Call ``listener`` on every leadership change of a hosted partition (see the type)."""
         self._leadership_listeners.append(listener)
 
-    def update_broker_config(self, config: BrokerConfig) -> None:
-        """Apply changed broker-level defaults (dynamic configs) to every topic's log config."""
+    def _adopt_broker_config(self, config: BrokerConfig) -> None:
+        """Changed broker-level defaults (dynamic configs): topic log configs are derived anew
+        (the caller then applies them to the live logs)."""
         self.config = config
         self._base_log_config = broker_log_config(config)
         self.log_manager.default_config = self._base_log_config
         self._topic_configs.clear()
-        for name, topic in self._image.topics.items():
-            self._reconfigure(name, self._log_config_for(topic))
 
     def statistics(self) -> dict[str, int]:
         partitions = list(self._partitions.values())
@@ -199,6 +200,8 @@ class ReplicaManager:
             return
         self._image = image
         self._topic_names = {topic.topic_id: name for name, topic in image.topics.items()}
+        if self._metadata is not None and self._metadata.config is not self.config:
+            self._adopt_broker_config(self._metadata.config)
         now = self._now_ms()
         for topic_partition, hosted in list(self._partitions.items()):
             topic = image.topics.get(topic_partition.topic)
@@ -214,9 +217,8 @@ class ReplicaManager:
             if name == METADATA_TOPIC:
                 continue
             config = self._log_config_for(topic)
-            old_topic = previous.topics.get(name)
-            if old_topic is not None and dict(old_topic.configs) != dict(topic.configs):
-                self._reconfigure(name, config)
+            if self.log_manager.config_for(name) != config:
+                self.log_manager.update_topic_config(name, config)
             for index, assignment in topic.partitions.items():
                 if self.node_id not in assignment.replicas:
                     continue
@@ -232,9 +234,6 @@ class ReplicaManager:
         config = topic_log_config(self._base_log_config, topic.configs, topic=topic.name)
         self._topic_configs[topic.name] = (dict(topic.configs), config)
         return config
-
-    def _reconfigure(self, topic: str, config: LogConfig) -> None:
-        self.log_manager.update_topic_config(topic, config)
 
     def _host(
         self, topic_partition: TopicPartition, topic: TopicImage, config: LogConfig, now_ms: int

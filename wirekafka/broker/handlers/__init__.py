@@ -1,5 +1,14 @@
 """Every handler module, imported for its registrations (one module per API family)."""
 
-from wirekafka.broker.handlers import admin, api_versions, configs, metadata
+from wirekafka.broker.handlers import (
+    admin,
+    api_versions,
+    configs,
+    fetch,
+    log_dirs,
+    metadata,
+    offsets,
+    produce,
+)
 
-__all__ = ["admin", "api_versions", "configs", "metadata"]
+__all__ = ["admin", "api_versions", "configs", "fetch", "log_dirs", "metadata", "offsets", "produce"]
