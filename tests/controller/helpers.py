@@ -15,10 +15,13 @@ from wirekafka.metadata.delta import apply_records
 T = TypeVar("T")
 
 
-def controller(brokers: int = 1, *, fenced: tuple[int, ...] = (), config: Mapping[str, Any] | None = None,
-               seed: int = 7) -> Controller:
+def controller(
+    brokers: int = 1, *, fenced: tuple[int, ...] = (), config: Mapping[str, Any] | None = None, seed: int = 7
+) -> Controller:
     image = image_with(*(register(node, fenced=node in fenced) for node in range(1, brokers + 1)), base=EMPTY)
-    return Controller(node_id=1, static_config=BrokerConfig(config or {}), image=image, rng=random.Random(seed))
+    return Controller(
+        node_id=1, static_config=BrokerConfig(config or {}), image=image, rng=random.Random(seed)
+    )
 
 
 def commit(core: Controller, result: ControllerResult[T]) -> T:

@@ -33,7 +33,10 @@ def test_every_registration_gets_a_greater_epoch_and_replaces_the_endpoints() ->
     assert second > first > 0
     broker = core.image.brokers[1]
     assert (broker.epoch, broker.port, broker.endpoint("SSL"), broker.rack) == (
-        second, 2000, Endpoint("SSL", "localhost", 2001, 1), "r1",
+        second,
+        2000,
+        Endpoint("SSL", "localhost", 2001, 1),
+        "r1",
     )
     assert broker.is_active and broker.log_dirs == (uuid.UUID(int=77),)
     assert dict(broker.supported_features) == {"metadata.version": (1, 21)}
@@ -48,13 +51,17 @@ def test_producer_id_blocks_never_overlap() -> None:
     assert core.image.next_producer_id == 2000
 
 
-@pytest.mark.parametrize(("broker", "epoch", "message"), [(9, -1, "No broker registration found for broker 9"),
-                                                          (1, 12345, "Expected broker epoch")])
+@pytest.mark.parametrize(
+    ("broker", "epoch", "message"),
+    [(9, -1, "No broker registration found for broker 9"), (1, 12345, "Expected broker epoch")],
+)
 def test_producer_ids_need_a_registered_broker_with_its_epoch(broker: int, epoch: int, message: str) -> None:
     core = controller(1)
     with pytest.raises(ControllerError) as refused:
         core.allocate_producer_ids(broker, epoch)
-    assert refused.value.error.code == ErrorCode.STALE_BROKER_EPOCH and message in (refused.value.error.message or "")
+    assert refused.value.error.code == ErrorCode.STALE_BROKER_EPOCH and message in (
+        refused.value.error.message or ""
+    )
 
 
 def test_bootstrap_finalizes_metadata_version_once() -> None:
@@ -65,9 +72,19 @@ def test_bootstrap_finalizes_metadata_version_once() -> None:
 
 
 def test_controller_core_does_not_import_trio() -> None:
-    modules = ["controller", "cluster_control", "configuration_control", "placement", "producer_ids",
-               "replication_control", "results", "topic_configs"]
+    modules = [
+        "controller",
+        "cluster_control",
+        "configuration_control",
+        "placement",
+        "producer_ids",
+        "replication_control",
+        "results",
+        "topic_configs",
+    ]
     code = "import sys\n" + "".join(f"import wirekafka.controller.{m}\n" for m in modules)
     code += "print(sorted(m for m in sys.modules if m == 'trio' or m.startswith('trio.')))\n"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
     assert result.stdout.strip() == "[]"

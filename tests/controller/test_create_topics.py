@@ -6,7 +6,12 @@ import pytest
 
 from tests.controller.helpers import commit, controller, names
 from wirekafka.controller.replication_control import NewTopic
-from wirekafka.metadata.config_resources import AlterConfigOp, ConfigResource, ConfigResourceType, ConfigSource
+from wirekafka.metadata.config_resources import (
+    AlterConfigOp,
+    ConfigResource,
+    ConfigResourceType,
+    ConfigSource,
+)
 from wirekafka.protocol.errors import ErrorCode
 
 E = ErrorCode
@@ -19,34 +24,73 @@ E = ErrorCode
         (NewTopic("..", 1, 1), E.INVALID_TOPIC_EXCEPTION, "'..' is not allowed"),
         (NewTopic("x" * 250, 1, 1), E.INVALID_TOPIC_EXCEPTION, "max allowed length 249"),
         (NewTopic("", 1, 1), E.INVALID_TOPIC_EXCEPTION, "empty string"),
-        (NewTopic("__cluster_metadata", 1, 1), E.INVALID_REQUEST, "Creation of internal topic __cluster_metadata"),
+        (
+            NewTopic("__cluster_metadata", 1, 1),
+            E.INVALID_REQUEST,
+            "Creation of internal topic __cluster_metadata",
+        ),
         (NewTopic("existing", 1, 1), E.TOPIC_ALREADY_EXISTS, "Topic 'existing' already exists."),
         (NewTopic("my.topic", 1, 1), E.INVALID_TOPIC_EXCEPTION, "collides with existing topic: my_topic"),
         (NewTopic("t", 0, 1), E.INVALID_PARTITIONS, "invalid non-positive value"),
         (NewTopic("t", -2, 1), E.INVALID_PARTITIONS, "invalid non-positive value"),
         (NewTopic("t", 1, 0), E.INVALID_REPLICATION_FACTOR, "larger than 0, or -1"),
         (NewTopic("t", 1, -5), E.INVALID_REPLICATION_FACTOR, "larger than 0, or -1"),
-        (NewTopic("t", 1, 4), E.INVALID_REPLICATION_FACTOR,
-         "Unable to replicate the partition 4 time(s): The target replication factor of 4 cannot be reached "
-         "because only 3 broker(s) are registered."),
-        (NewTopic("t", 1, 1, configs={"no.such.config": "1"}), E.INVALID_CONFIG, "Unknown topic config name: no.such.config"),
+        (
+            NewTopic("t", 1, 4),
+            E.INVALID_REPLICATION_FACTOR,
+            "Unable to replicate the partition 4 time(s): The target replication factor of 4 cannot be reached "
+            "because only 3 broker(s) are registered.",
+        ),
+        (
+            NewTopic("t", 1, 1, configs={"no.such.config": "1"}),
+            E.INVALID_CONFIG,
+            "Unknown topic config name: no.such.config",
+        ),
         (NewTopic("t", 1, 1, configs={"retention.ms": "abc"}), E.INVALID_CONFIG, "retention.ms"),
         (NewTopic("t", 1, 1, configs={"cleanup.policy": "shred"}), E.INVALID_CONFIG, "cleanup.policy"),
         (NewTopic("t", 1, 1, configs={"segment.bytes": "1000"}), E.INVALID_CONFIG, "segment.bytes"),
-        (NewTopic("t", 1, 1, configs={"min.compaction.lag.ms": "10", "max.compaction.lag.ms": "5"}), E.INVALID_CONFIG,
-         "max.compaction.lag.ms"),
-        (NewTopic("t", 1, 1, configs={"retention.ms": None}), E.INVALID_CONFIG,
-         "Null value not supported for topic configs: retention.ms"),
+        (
+            NewTopic("t", 1, 1, configs={"min.compaction.lag.ms": "10", "max.compaction.lag.ms": "5"}),
+            E.INVALID_CONFIG,
+            "max.compaction.lag.ms",
+        ),
+        (
+            NewTopic("t", 1, 1, configs={"retention.ms": None}),
+            E.INVALID_CONFIG,
+            "Null value not supported for topic configs: retention.ms",
+        ),
         (NewTopic("t", 2, -1, assignments=[(0, [1])]), E.INVALID_REQUEST, "numPartitions was not set to -1"),
-        (NewTopic("t", -1, 1, assignments=[(0, [1])]), E.INVALID_REQUEST, "replication factor was not set to -1"),
-        (NewTopic("t", assignments=[(0, [1]), (0, [2])]), E.INVALID_REPLICATION_ASSIGNMENT,
-         "multiple manual partition assignments for partition 0"),
-        (NewTopic("t", assignments=[(0, [1, 1])]), E.INVALID_REPLICATION_ASSIGNMENT, "the broker 1 more than once"),
-        (NewTopic("t", assignments=[(0, [1, 9])]), E.INVALID_REPLICATION_ASSIGNMENT, "broker 9, but no such broker"),
+        (
+            NewTopic("t", -1, 1, assignments=[(0, [1])]),
+            E.INVALID_REQUEST,
+            "replication factor was not set to -1",
+        ),
+        (
+            NewTopic("t", assignments=[(0, [1]), (0, [2])]),
+            E.INVALID_REPLICATION_ASSIGNMENT,
+            "multiple manual partition assignments for partition 0",
+        ),
+        (
+            NewTopic("t", assignments=[(0, [1, 1])]),
+            E.INVALID_REPLICATION_ASSIGNMENT,
+            "the broker 1 more than once",
+        ),
+        (
+            NewTopic("t", assignments=[(0, [1, 9])]),
+            E.INVALID_REPLICATION_ASSIGNMENT,
+            "broker 9, but no such broker",
+        ),
         (NewTopic("t", assignments=[(0, [])]), E.INVALID_REPLICATION_ASSIGNMENT, "empty replica list"),
-        (NewTopic("t", assignments=[(0, [1]), (1, [1, 2])]), E.INVALID_REPLICATION_ASSIGNMENT,
-         "not consistent with previous partitions, which have 1 replica(s)"),
-        (NewTopic("t", assignments=[(0, [1]), (2, [2])]), E.INVALID_REPLICATION_ASSIGNMENT, "consecutive 0-based"),
+        (
+            NewTopic("t", assignments=[(0, [1]), (1, [1, 2])]),
+            E.INVALID_REPLICATION_ASSIGNMENT,
+            "not consistent with previous partitions, which have 1 replica(s)",
+        ),
+        (
+            NewTopic("t", assignments=[(0, [1]), (2, [2])]),
+            E.INVALID_REPLICATION_ASSIGNMENT,
+            "consecutive 0-based",
+        ),
     ],
 )
 def test_refused(topic: NewTopic, code: ErrorCode, message: str) -> None:
@@ -63,13 +107,18 @@ def test_refused(topic: NewTopic, code: ErrorCode, message: str) -> None:
 
 def test_created_topic_records_in_kafkas_order() -> None:
     core = controller(3)
-    result = core.create_topics([NewTopic("orders", 3, 2, configs={"retention.ms": "1000", "cleanup.policy": "compact"})])
+    result = core.create_topics(
+        [NewTopic("orders", 3, 2, configs={"retention.ms": "1000", "cleanup.policy": "compact"})]
+    )
     assert names(result.records) == ["TopicRecord", "ConfigRecord", "ConfigRecord", *["PartitionRecord"] * 3]
     [created] = result.response
     assert created.error.is_success and created.topic_id.int != 0
     assert (created.num_partitions, created.replication_factor) == (3, 2)
     configs = {c.name: c for c in created.configs}
-    assert (configs["retention.ms"].value, configs["retention.ms"].source) == ("1000", ConfigSource.TOPIC_CONFIG)
+    assert (configs["retention.ms"].value, configs["retention.ms"].source) == (
+        "1000",
+        ConfigSource.TOPIC_CONFIG,
+    )
     assert configs["segment.bytes"].source == ConfigSource.DEFAULT_CONFIG
     commit(core, result)
     topic = core.image.topics["orders"]
@@ -87,9 +136,12 @@ def test_minus_one_takes_the_broker_defaults_including_dynamic_ones() -> None:
     core = controller(3, config={"num.partitions": "4", "default.replication.factor": "2"})
     [created] = commit(core, core.create_topics([NewTopic("a")]))
     assert (created.num_partitions, created.replication_factor) == (4, 2)
-    commit(core, core.incremental_alter_configs(
-        {ConfigResource(ConfigResourceType.BROKER, ""): {"num.partitions": (AlterConfigOp.SET, "6")}}
-    ))
+    commit(
+        core,
+        core.incremental_alter_configs(
+            {ConfigResource(ConfigResourceType.BROKER, ""): {"num.partitions": (AlterConfigOp.SET, "6")}}
+        ),
+    )
     [created] = commit(core, core.create_topics([NewTopic("b", -1, -1)]))
     assert created.num_partitions == 6 and len(core.image.topics["b"].partitions) == 6
 
@@ -107,7 +159,9 @@ def test_fenced_brokers_are_left_out_of_the_isr_and_leadership() -> None:
     commit(core, core.create_topics([NewTopic("f", 4, 1)]))
     assert {p.replicas for p in core.image.topics["f"].partitions.values()} == {(1,)}
     refused = core.create_topics([NewTopic("g", assignments=[(0, [2, 3])])]).response[0]
-    assert refused.error.code == E.INVALID_REPLICATION_ASSIGNMENT and "fenced" in (refused.error.message or "")
+    assert refused.error.code == E.INVALID_REPLICATION_ASSIGNMENT and "fenced" in (
+        refused.error.message or ""
+    )
     commit(core, core.create_topics([NewTopic("h", 2, 3)]))
     for partition in core.image.topics["h"].partitions.values():
         assert sorted(partition.replicas) == [1, 2, 3] and partition.isr == (1,) and partition.leader_id == 1
@@ -117,7 +171,10 @@ def test_all_brokers_fenced() -> None:
     core = controller(2, fenced=(1, 2))
     [created] = core.create_topics([NewTopic("x", 1, 1)]).response
     assert created.error.code == E.INVALID_REPLICATION_FACTOR
-    assert created.error.message == "Unable to replicate the partition 1 time(s): All brokers are currently fenced."
+    assert (
+        created.error.message
+        == "Unable to replicate the partition 1 time(s): All brokers are currently fenced."
+    )
 
 
 def test_validate_only_answers_the_same_and_writes_nothing() -> None:
@@ -149,8 +206,12 @@ def test_topic_ids_are_unique_and_never_reserved() -> None:
 
 
 def test_auto_creation_uses_internal_topic_settings() -> None:
-    core = controller(1, config={"offsets.topic.num.partitions": "5", "transaction.state.log.num.partitions": "4"})
-    errors = commit(core, core.auto_create_topics(["__consumer_offsets", "__transaction_state", "plain", "bad name"]))
+    core = controller(
+        1, config={"offsets.topic.num.partitions": "5", "transaction.state.log.num.partitions": "4"}
+    )
+    errors = commit(
+        core, core.auto_create_topics(["__consumer_offsets", "__transaction_state", "plain", "bad name"])
+    )
     assert {name: error.code for name, error in errors.items()} == {
         "__consumer_offsets": E.NO_ERROR,
         "__transaction_state": E.NO_ERROR,

@@ -17,7 +17,9 @@ from wirekafka.metadata.local_log import LocalMetadataLog
 from wirekafka.testing.broker import broker_test_config
 
 
-async def start(nursery: trio.Nursery, data_dir: Path, **overrides: str) -> tuple[Broker, LocalControllerRuntime]:
+async def start(
+    nursery: trio.Nursery, data_dir: Path, **overrides: str
+) -> tuple[Broker, LocalControllerRuntime]:
     broker = Broker(broker_test_config(data_dir, overrides), components=[])
     runtime = local_controller(broker)
     assert broker.controller is runtime
@@ -36,7 +38,9 @@ async def test_startup_bootstraps_registers_and_publishes(tmp_path: Path) -> Non
         assert len(me.log_dirs) == 1
         assert image.offset == 1 and image.controller_id == broker.node_id
         stored = read_meta_properties(tmp_path)
-        assert stored is not None and stored.cluster_id == image.cluster_id and stored.node_id == broker.node_id
+        assert (
+            stored is not None and stored.cluster_id == image.cluster_id and stored.node_id == broker.node_id
+        )
         nursery.cancel_scope.cancel()
 
 
@@ -97,7 +101,7 @@ async def test_a_log_dir_of_another_cluster_is_refused(tmp_path: Path) -> None:
         await start(nursery, tmp_path)
         nursery.cancel_scope.cancel()
     other = Broker(broker_test_config(tmp_path, {"cluster.id": "SomeOtherClusterIdXXXX"}), components=[])
-    with pytest.raises(MetaPropertiesError, match="invalid cluster.id"):
+    with pytest.raises(MetaPropertiesError, match=r"invalid cluster\.id"):
         await local_controller(other).run()
 
 
@@ -105,7 +109,9 @@ async def test_configured_cluster_id_is_used_and_metadata_log_dir_honoured(tmp_p
     metadata_dir = tmp_path / "meta"
     async with trio.open_nursery() as nursery:
         broker, _ = await start(
-            nursery, tmp_path / "data", **{"cluster.id": "MkU3OEVBNTcwNTJENDM2Qg", "metadata.log.dir": str(metadata_dir)}
+            nursery,
+            tmp_path / "data",
+            **{"cluster.id": "MkU3OEVBNTcwNTJENDM2Qg", "metadata.log.dir": str(metadata_dir)},
         )
         assert broker.metadata_image.cluster_id == "MkU3OEVBNTcwNTJENDM2Qg"
         nursery.cancel_scope.cancel()

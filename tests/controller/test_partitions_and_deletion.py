@@ -27,10 +27,17 @@ def with_topic(brokers: int = 3, partitions: int = 2, factor: int = 2):  # type:
     ("request_", "code", "message"),
     [
         (NewPartitions("t", 2), E.INVALID_PARTITIONS, "Topic already has 2 partition(s)."),
-        (NewPartitions("t", 1), E.INVALID_PARTITIONS, "currently has 2 partition(s); 1 would not be an increase."),
+        (
+            NewPartitions("t", 1),
+            E.INVALID_PARTITIONS,
+            "currently has 2 partition(s); 1 would not be an increase.",
+        ),
         (NewPartitions("nope", 5), E.UNKNOWN_TOPIC_OR_PARTITION, None),
-        (NewPartitions("t", 4, [[1, 2]]), E.INVALID_REPLICATION_ASSIGNMENT,
-         "Attempted to add 2 additional partition(s), but only 1 assignment(s) were specified."),
+        (
+            NewPartitions("t", 4, [[1, 2]]),
+            E.INVALID_REPLICATION_ASSIGNMENT,
+            "Attempted to add 2 additional partition(s), but only 1 assignment(s) were specified.",
+        ),
         (NewPartitions("t", 3, [[1]]), E.INVALID_REPLICATION_ASSIGNMENT, "which have 2 replica(s)"),
         (NewPartitions("t", 3, [[1, 7]]), E.INVALID_REPLICATION_ASSIGNMENT, "broker 7, but no such broker"),
     ],
@@ -50,7 +57,10 @@ def test_create_partitions_refused(request_: NewPartitions, code: ErrorCode, mes
 def test_create_partitions_adds_partitions_with_the_topic_replication_factor() -> None:
     core = with_topic()
     result = core.create_partitions([NewPartitions("t", 5), NewPartitions("missing", 2)])
-    assert [(n, e.code) for n, e in result.response] == [("t", E.NO_ERROR), ("missing", E.UNKNOWN_TOPIC_OR_PARTITION)]
+    assert [(n, e.code) for n, e in result.response] == [
+        ("t", E.NO_ERROR),
+        ("missing", E.UNKNOWN_TOPIC_OR_PARTITION),
+    ]
     assert names(result.records) == ["PartitionRecord"] * 3
     commit(core, result)
     partitions = core.image.topics["t"].partitions
@@ -69,15 +79,20 @@ def test_create_partitions_with_assignments_and_validate_only() -> None:
 def test_create_partitions_duplicate_names_get_one_result() -> None:
     core = with_topic()
     result = core.create_partitions([NewPartitions("t", 3), NewPartitions("t", 4)])
-    assert [(n, e.code, e.message) for n, e in result.response] == [("t", E.INVALID_REQUEST, "Duplicate topic name.")]
+    assert [(n, e.code, e.message) for n, e in result.response] == [
+        ("t", E.INVALID_REQUEST, "Duplicate topic name.")
+    ]
     assert result.records == []
 
 
 def test_delete_topics_by_id() -> None:
     core = with_topic()
-    commit(core, core.incremental_alter_configs(
-        {ConfigResource(ConfigResourceType.TOPIC, "t"): {"retention.ms": (AlterConfigOp.SET, "5")}}
-    ))
+    commit(
+        core,
+        core.incremental_alter_configs(
+            {ConfigResource(ConfigResourceType.TOPIC, "t"): {"retention.ms": (AlterConfigOp.SET, "5")}}
+        ),
+    )
     topic_id = core.image.topics["t"].topic_id
     unknown = uuid.UUID(int=99)
     result = core.delete_topics([topic_id, unknown])
@@ -116,7 +131,7 @@ def test_preferred_election_when_the_preferred_replica_leads_again() -> None:
 def test_preferred_replica_out_of_the_isr_is_not_elected() -> None:
     core = with_topic(partitions=1)
     topic_id = core.image.topics["t"].topic_id
-    preferred, other = core.image.topics["t"].partitions[0].replicas
+    _preferred, other = core.image.topics["t"].partitions[0].replicas
     shrunk = m.PartitionChangeRecord(partition_id=0, topic_id=topic_id, leader=other, isr=[other])
     commit(core, ControllerResult([shrunk], None))
     [(_, [(_, error)])] = core.elect_leaders(PREFERRED, {"t": [0]}).response
@@ -126,8 +141,13 @@ def test_preferred_replica_out_of_the_isr_is_not_elected() -> None:
 def test_unclean_election_picks_a_live_replica_for_a_leaderless_partition() -> None:
     core = with_topic(partitions=1)
     topic_id = core.image.topics["t"].topic_id
-    preferred, other = core.image.topics["t"].partitions[0].replicas
-    commit(core, ControllerResult([m.PartitionChangeRecord(partition_id=0, topic_id=topic_id, leader=-1, isr=[])], None))
+    preferred, _other = core.image.topics["t"].partitions[0].replicas
+    commit(
+        core,
+        ControllerResult(
+            [m.PartitionChangeRecord(partition_id=0, topic_id=topic_id, leader=-1, isr=[])], None
+        ),
+    )
     result = core.elect_leaders(UNCLEAN, {"t": [0]})
     commit(core, result)
     after = core.image.topics["t"].partitions[0]

@@ -21,11 +21,18 @@ from wirekafka.protocol.errors import ErrorCode
     start=st.integers(min_value=0, max_value=20),
     data=st.data(),
 )
-def test_replicas_are_distinct_registered_brokers(brokers: int, partitions: int, start: int, data: st.DataObject) -> None:
+def test_replicas_are_distinct_registered_brokers(
+    brokers: int, partitions: int, start: int, data: st.DataObject
+) -> None:
     factor = data.draw(st.integers(min_value=1, max_value=brokers))
     image = image_with(*(register(node) for node in range(1, brokers + 1)), base=EMPTY)
-    placed = place_replicas(image, start_partition=start, partitions=partitions, replication_factor=factor,
-                            rng=random.Random(data.draw(st.integers())))
+    placed = place_replicas(
+        image,
+        start_partition=start,
+        partitions=partitions,
+        replication_factor=factor,
+        rng=random.Random(data.draw(st.integers())),
+    )
     assert len(placed) == partitions
     for replicas in placed:
         assert len(replicas) == factor == len(set(replicas))
@@ -34,7 +41,9 @@ def test_replicas_are_distinct_registered_brokers(brokers: int, partitions: int,
 
 def test_leaders_and_replicas_are_balanced() -> None:
     image = image_with(*(register(node) for node in range(1, 5)), base=EMPTY)
-    placed = place_replicas(image, start_partition=0, partitions=8, replication_factor=3, rng=random.Random(1))
+    placed = place_replicas(
+        image, start_partition=0, partitions=8, replication_factor=3, rng=random.Random(1)
+    )
     assert Counter(replicas[0] for replicas in placed) == {1: 2, 2: 2, 3: 2, 4: 2}
     assert Counter(r for replicas in placed for r in replicas) == {1: 6, 2: 6, 3: 6, 4: 6}
 
@@ -44,20 +53,30 @@ def test_leaders_and_replicas_are_balanced() -> None:
     [
         ((), 0, "Invalid replication factor 0: the replication factor must be positive."),
         ((1, 2), 1, "All brokers are currently fenced."),
-        ((), 3, "The target replication factor of 3 cannot be reached because only 2 broker(s) are registered."),
+        (
+            (),
+            3,
+            "The target replication factor of 3 cannot be reached because only 2 broker(s) are registered.",
+        ),
     ],
 )
 def test_refusals(fenced: tuple[int, ...], factor: int, message: str) -> None:
     image = image_with(register(1, fenced=1 in fenced), register(2, fenced=2 in fenced), base=EMPTY)
     with pytest.raises(ControllerError) as refused:
-        place_replicas(image, start_partition=0, partitions=1, replication_factor=factor, rng=random.Random(0))
+        place_replicas(
+            image, start_partition=0, partitions=1, replication_factor=factor, rng=random.Random(0)
+        )
     assert refused.value.error.code == ErrorCode.INVALID_REPLICATION_FACTOR
     assert refused.value.error.message == message
 
 
 def test_fenced_brokers_only_fill_what_active_ones_cannot() -> None:
     image = image_with(register(1), register(2, fenced=True), register(3), base=EMPTY)
-    for replicas in place_replicas(image, start_partition=0, partitions=6, replication_factor=2, rng=random.Random(3)):
+    for replicas in place_replicas(
+        image, start_partition=0, partitions=6, replication_factor=2, rng=random.Random(3)
+    ):
         assert sorted(replicas) == [1, 3]
-    for replicas in place_replicas(image, start_partition=0, partitions=3, replication_factor=3, rng=random.Random(3)):
+    for replicas in place_replicas(
+        image, start_partition=0, partitions=3, replication_factor=3, rng=random.Random(3)
+    ):
         assert replicas[-1] == 2 and sorted(replicas) == [1, 2, 3]

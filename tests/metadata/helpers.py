@@ -16,14 +16,24 @@ def topic_id(n: int) -> uuid.UUID:
     return uuid.UUID(int=(n << 64) | 0xABC)
 
 
-def register(node: int, *, fenced: bool = False, epoch: int = 0, port: int = 9092, rack: str | None = None,
-             listeners: Sequence[str] = ("PLAINTEXT",), log_dirs: Sequence[uuid.UUID] = ()) -> object:
+def register(
+    node: int,
+    *,
+    fenced: bool = False,
+    epoch: int = 0,
+    port: int = 9092,
+    rack: str | None = None,
+    listeners: Sequence[str] = ("PLAINTEXT",),
+    log_dirs: Sequence[uuid.UUID] = (),
+) -> object:
     return m.RegisterBrokerRecord(
         broker_id=node,
         incarnation_id=uuid.UUID(int=node),
         broker_epoch=epoch,
         end_points=[
-            m.RegisterBrokerRecord.BrokerEndpoint(name=name, host=f"host{node}", port=port + i, security_protocol=0)
+            m.RegisterBrokerRecord.BrokerEndpoint(
+                name=name, host=f"host{node}", port=port + i, security_protocol=0
+            )
             for i, name in enumerate(listeners)
         ],
         features=[],
@@ -37,8 +47,9 @@ def topic(name: str, n: int) -> object:
     return m.TopicRecord(name=name, topic_id=topic_id(n))
 
 
-def partition(n: int, index: int, replicas: Sequence[int], isr: Sequence[int] | None = None,
-              leader: int | None = None) -> object:
+def partition(
+    n: int, index: int, replicas: Sequence[int], isr: Sequence[int] | None = None, leader: int | None = None
+) -> object:
     isr = list(replicas if isr is None else isr)
     return m.PartitionRecord(
         partition_id=index,

@@ -20,11 +20,15 @@ from wirekafka.metadata.delta import MetadataReplayError, apply, apply_records
 from wirekafka.metadata.image import Endpoint, MetadataImage
 from wirekafka.protocol.messages import metadata_records as m
 
-BASE = image_with(register(1), register(2), topic("orders", 1), partition(1, 0, [1, 2]), partition(1, 1, [2, 1]))
+BASE = image_with(
+    register(1), register(2), topic("orders", 1), partition(1, 0, [1, 2]), partition(1, 1, [2, 1])
+)
 
 
 def test_register_broker_records_every_endpoint_and_the_epoch() -> None:
-    image = apply(EMPTY, register(3, epoch=7, rack="r", listeners=("PLAINTEXT", "SSL"), log_dirs=[uuid.UUID(int=5)]))
+    image = apply(
+        EMPTY, register(3, epoch=7, rack="r", listeners=("PLAINTEXT", "SSL"), log_dirs=[uuid.UUID(int=5)])
+    )
     broker = image.brokers[3]
     assert (broker.host, broker.port, broker.listener_name) == ("host3", 9092, "PLAINTEXT")
     assert broker.endpoint("SSL") == Endpoint("SSL", "host3", 9093, 0)
@@ -44,7 +48,11 @@ def test_registering_again_replaces_the_registration() -> None:
         (m.FenceBrokerRecord(id=1, epoch=0), True, False),
         (m.BrokerRegistrationChangeRecord(broker_id=1, broker_epoch=0, fenced=1), True, False),
         (m.BrokerRegistrationChangeRecord(broker_id=1, broker_epoch=0, fenced=0), False, False),
-        (m.BrokerRegistrationChangeRecord(broker_id=1, broker_epoch=0, in_controlled_shutdown=1), False, True),
+        (
+            m.BrokerRegistrationChangeRecord(broker_id=1, broker_epoch=0, in_controlled_shutdown=1),
+            False,
+            True,
+        ),
     ],
 )
 def test_fencing_and_controlled_shutdown(record: object, fenced: bool, shutting_down: bool) -> None:
@@ -86,19 +94,26 @@ def test_topic_and_partitions() -> None:
         (dict(replicas=[2, 1], isr=[2, 1], leader=2), 2, 1, (2, 1), (2, 1)),
     ],
 )
-def test_partition_change(change: dict[str, object], leader: int, leader_epoch: int, isr: tuple[int, ...],
-                          replicas: tuple[int, ...]) -> None:
+def test_partition_change(
+    change: dict[str, object], leader: int, leader_epoch: int, isr: tuple[int, ...], replicas: tuple[int, ...]
+) -> None:
     record = m.PartitionChangeRecord(partition_id=0, topic_id=topic_id(1), **change)
     after = apply(BASE, record).partition("orders", 0)
     assert after is not None
-    assert (after.leader_id, after.leader_epoch, after.isr, after.replicas) == (leader, leader_epoch, isr, replicas)
+    assert (after.leader_id, after.leader_epoch, after.isr, after.replicas) == (
+        leader,
+        leader_epoch,
+        isr,
+        replicas,
+    )
     assert after.partition_epoch == 1
     assert apply(BASE, record).partition("orders", 1) == BASE.partition("orders", 1)
 
 
 def test_leader_recovery_state_changes_only_when_given() -> None:
-    recovering = apply(BASE, m.PartitionChangeRecord(partition_id=0, topic_id=topic_id(1), leader=1,
-                                                     leader_recovery_state=1))
+    recovering = apply(
+        BASE, m.PartitionChangeRecord(partition_id=0, topic_id=topic_id(1), leader=1, leader_recovery_state=1)
+    )
     assert recovering.topics["orders"].partitions[0].leader_recovery_state == 1
     unchanged = apply(recovering, m.PartitionChangeRecord(partition_id=0, topic_id=topic_id(1), isr=[1]))
     assert unchanged.topics["orders"].partitions[0].leader_recovery_state == 1
@@ -118,7 +133,10 @@ def test_remove_topic_drops_partitions_configs_and_id() -> None:
     ("records", "expected"),
     [
         ([topic_config("orders", "retention.ms", "5")], {"retention.ms": "5"}),
-        ([topic_config("orders", "retention.ms", "5"), topic_config("orders", "retention.ms", "6")], {"retention.ms": "6"}),
+        (
+            [topic_config("orders", "retention.ms", "5"), topic_config("orders", "retention.ms", "6")],
+            {"retention.ms": "6"},
+        ),
         ([topic_config("orders", "retention.ms", "5"), topic_config("orders", "retention.ms", None)], {}),
         ([topic_config("orders", "a", "1"), topic_config("orders", "b", "2")], {"a": "1", "b": "2"}),
         ([topic_config("unknown", "a", "1")], {}),
@@ -140,7 +158,9 @@ def test_broker_configs_cluster_default_and_per_node() -> None:
         base=BASE,
     )
     assert dict(image.broker_configs) == {"num.partitions": "3", "log.retention.ms": "100"}
-    assert {node: dict(values) for node, values in image.node_broker_configs.items()} == {1: {"num.partitions": "5"}}
+    assert {node: dict(values) for node, values in image.node_broker_configs.items()} == {
+        1: {"num.partitions": "5"}
+    }
     assert image.dynamic_broker_configs(1) == {"num.partitions": "5", "log.retention.ms": "100"}
     assert image.dynamic_broker_configs(2) == {"num.partitions": "3", "log.retention.ms": "100"}
 
@@ -148,7 +168,9 @@ def test_broker_configs_cluster_default_and_per_node() -> None:
 def test_feature_levels_and_removal() -> None:
     image = apply(BASE, m.FeatureLevelRecord(name="metadata.version", feature_level=21))
     assert image.metadata_version == 21 and dict(image.finalized_features) == {"metadata.version": 21}
-    assert apply(image, m.FeatureLevelRecord(name="metadata.version", feature_level=0)).finalized_features == {}
+    assert (
+        apply(image, m.FeatureLevelRecord(name="metadata.version", feature_level=0)).finalized_features == {}
+    )
 
 
 def test_producer_ids_and_no_op() -> None:
@@ -168,8 +190,14 @@ def test_producer_ids_and_no_op() -> None:
         m.FenceBrokerRecord(id=9, epoch=0),
         m.BrokerRegistrationChangeRecord(broker_id=9, broker_epoch=0, fenced=1),
     ],
-    ids=["partition-unknown-topic", "change-unknown-topic", "change-unknown-partition", "remove-unknown-topic",
-         "fence-unknown-broker", "change-unknown-broker"],
+    ids=[
+        "partition-unknown-topic",
+        "change-unknown-topic",
+        "change-unknown-partition",
+        "remove-unknown-topic",
+        "fence-unknown-broker",
+        "change-unknown-broker",
+    ],
 )
 def test_records_that_name_what_does_not_exist_are_refused(record: object) -> None:
     with pytest.raises(MetadataReplayError):
@@ -178,13 +206,16 @@ def test_records_that_name_what_does_not_exist_are_refused(record: object) -> No
 
 def test_apply_never_changes_its_input() -> None:
     snapshot = MetadataImage(**{f: getattr(BASE, f) for f in BASE.__dataclass_fields__})
-    apply_records(BASE, [
-        m.FenceBrokerRecord(id=1, epoch=0),
-        m.PartitionChangeRecord(partition_id=0, topic_id=topic_id(1), leader=2),
-        topic_config("orders", "retention.ms", "1"),
-        broker_config("", "num.partitions", "2"),
-        m.RemoveTopicRecord(topic_id=topic_id(1)),
-    ])
+    apply_records(
+        BASE,
+        [
+            m.FenceBrokerRecord(id=1, epoch=0),
+            m.PartitionChangeRecord(partition_id=0, topic_id=topic_id(1), leader=2),
+            topic_config("orders", "retention.ms", "1"),
+            broker_config("", "num.partitions", "2"),
+            m.RemoveTopicRecord(topic_id=topic_id(1)),
+        ],
+    )
     assert BASE == snapshot
     assert BASE.brokers[1].fenced is False and "orders" in BASE.topics
 
@@ -197,9 +228,16 @@ def test_images_are_read_only() -> None:
 
 
 def test_batch_replay_equals_record_by_record() -> None:
-    records = [register(1), topic("a", 1), partition(1, 0, [1]), topic_config("a", "k", "v"),
-               m.PartitionChangeRecord(partition_id=0, topic_id=topic_id(1), isr=[1], leader=1),
-               topic("b", 2), partition(2, 0, [1]), m.RemoveTopicRecord(topic_id=topic_id(1))]
+    records = [
+        register(1),
+        topic("a", 1),
+        partition(1, 0, [1]),
+        topic_config("a", "k", "v"),
+        m.PartitionChangeRecord(partition_id=0, topic_id=topic_id(1), isr=[1], leader=1),
+        topic("b", 2),
+        partition(2, 0, [1]),
+        m.RemoveTopicRecord(topic_id=topic_id(1)),
+    ]
     one_by_one = EMPTY
     for offset, record in enumerate(records):
         one_by_one = apply(one_by_one, record, offset)

@@ -34,13 +34,19 @@ def test_topic_defaults_follow_kafka_sources_and_synonyms() -> None:
     # log.retention.ms has no default, so Kafka drops log.retention.hours=168 from the synonyms
     assert retention.synonyms == ()
     segment = configs["segment.bytes"]
-    assert segment.synonyms == (ConfigSynonym("log.segment.bytes", "1073741824", ConfigSource.DEFAULT_CONFIG),)
+    assert segment.synonyms == (
+        ConfigSynonym("log.segment.bytes", "1073741824", ConfigSource.DEFAULT_CONFIG),
+    )
     assert configs["cleanup.policy"].value == "delete"
-    assert configs["cleanup.policy"].config_type is not None and configs["cleanup.policy"].config_type.value == 7
+    assert (
+        configs["cleanup.policy"].config_type is not None and configs["cleanup.policy"].config_type.value == 7
+    )
 
 
 def test_topic_override_comes_first() -> None:
-    configs = by_name(describe_topic_configs(ConfigLayers(BrokerConfig(), EMPTY, 1), {"retention.ms": " 12345"}))
+    configs = by_name(
+        describe_topic_configs(ConfigLayers(BrokerConfig(), EMPTY, 1), {"retention.ms": " 12345"})
+    )
     retention = configs["retention.ms"]
     assert (retention.value, retention.source) == ("12345", ConfigSource.TOPIC_CONFIG)
     assert retention.synonyms == (ConfigSynonym("retention.ms", "12345", ConfigSource.TOPIC_CONFIG),)
@@ -48,8 +54,11 @@ def test_topic_override_comes_first() -> None:
 
 def test_static_and_dynamic_broker_values_feed_topic_defaults() -> None:
     static = BrokerConfig({"log.retention.ms": "1000", "log.segment.bytes": "2000000"})
-    image = image_with(broker_config("", "log.retention.ms", "3000"), broker_config("1", "log.retention.ms", "4000"),
-                       base=EMPTY)
+    image = image_with(
+        broker_config("", "log.retention.ms", "3000"),
+        broker_config("1", "log.retention.ms", "4000"),
+        base=EMPTY,
+    )
     configs = by_name(describe_topic_configs(ConfigLayers(static, image, 1), {}))
     retention = configs["retention.ms"]
     assert (retention.value, retention.source) == ("4000", ConfigSource.DYNAMIC_BROKER_CONFIG)
@@ -76,24 +85,37 @@ def test_per_broker_view_lists_every_config_with_read_only_flags() -> None:
     configs = by_name(describe_broker_configs(ConfigLayers(static, EMPTY, 1), per_broker=True))
     assert len(configs) > 50
     partitions = configs["num.partitions"]
-    assert (partitions.value, partitions.source, partitions.read_only) == ("4", ConfigSource.STATIC_BROKER_CONFIG, False)
+    assert (partitions.value, partitions.source, partitions.read_only) == (
+        "4",
+        ConfigSource.STATIC_BROKER_CONFIG,
+        False,
+    )
     assert configs["node.id"].read_only is True
-    assert (configs["log.retention.ms"].value, configs["log.retention.ms"].source) == (None, ConfigSource.DEFAULT_CONFIG)
+    assert (configs["log.retention.ms"].value, configs["log.retention.ms"].source) == (
+        None,
+        ConfigSource.DEFAULT_CONFIG,
+    )
     assert configs["auto.create.topics.enable"].value == "true"
 
 
 def test_cluster_default_view_lists_only_dynamic_defaults() -> None:
-    image = image_with(broker_config("", "num.partitions", "3"), broker_config("1", "log.retention.ms", "9"), base=EMPTY)
+    image = image_with(
+        broker_config("", "num.partitions", "3"), broker_config("1", "log.retention.ms", "9"), base=EMPTY
+    )
     configs = describe_broker_configs(ConfigLayers(BrokerConfig(), image, 1), per_broker=False)
     assert [(c.name, c.value, c.source) for c in configs] == [
         ("num.partitions", "3", ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG)
     ]
-    assert configs[0].synonyms == (ConfigSynonym("num.partitions", "3", ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG),)
+    assert configs[0].synonyms == (
+        ConfigSynonym("num.partitions", "3", ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG),
+    )
 
 
 def test_names_filter() -> None:
     layers = ConfigLayers(BrokerConfig(), EMPTY, 1)
-    assert [c.name for c in describe_topic_configs(layers, {}, names=["retention.ms", "nope"])] == ["retention.ms"]
+    assert [c.name for c in describe_topic_configs(layers, {}, names=["retention.ms", "nope"])] == [
+        "retention.ms"
+    ]
     assert [c.name for c in describe_broker_configs(layers, per_broker=True, names=["num.partitions"])] == [
         "num.partitions"
     ]

@@ -64,8 +64,11 @@ def test_control_batches_are_skipped(tmp_path: Path) -> None:
     log = LocalMetadataLog.open(tmp_path, now_ms=1)
     log.append([topic("a", 1)], now_ms=1)
     log.close()
-    control = build_batch([Record(offset=1, timestamp=2, key=b"\x00\x00\x00\x02", value=b"\x00\x00")],
-                          base_offset=1, is_control=True)
+    control = build_batch(
+        [Record(offset=1, timestamp=2, key=b"\x00\x00\x00\x02", value=b"\x00\x00")],
+        base_offset=1,
+        is_control=True,
+    )
     with open(segment_file(tmp_path), "ab") as handle:
         handle.write(control)
     reopened = LocalMetadataLog.open(tmp_path, now_ms=3)

@@ -60,8 +60,14 @@ SAMPLES = [
         broker_id=1,
         incarnation_id=TOPIC_ID,
         broker_epoch=10,
-        end_points=[m.RegisterBrokerRecord.BrokerEndpoint(name="PLAINTEXT", host="h", port=9092, security_protocol=0)],
-        features=[m.RegisterBrokerRecord.BrokerFeature(name="metadata.version", min_supported_version=1, max_supported_version=21)],
+        end_points=[
+            m.RegisterBrokerRecord.BrokerEndpoint(name="PLAINTEXT", host="h", port=9092, security_protocol=0)
+        ],
+        features=[
+            m.RegisterBrokerRecord.BrokerFeature(
+                name="metadata.version", min_supported_version=1, max_supported_version=21
+            )
+        ],
         rack="r1",
         fenced=False,
         log_dirs=[TOPIC_ID],
@@ -69,7 +75,13 @@ SAMPLES = [
     m.UnregisterBrokerRecord(broker_id=1, broker_epoch=4),
     m.TopicRecord(name="t", topic_id=TOPIC_ID),
     m.PartitionRecord(
-        partition_id=0, topic_id=TOPIC_ID, replicas=[1, 2], isr=[1], leader=1, leader_epoch=0, partition_epoch=0,
+        partition_id=0,
+        topic_id=TOPIC_ID,
+        replicas=[1, 2],
+        isr=[1],
+        leader=1,
+        leader_epoch=0,
+        partition_epoch=0,
         directories=[uuid.UUID(int=0), uuid.UUID(int=0)],
     ),
     m.ConfigRecord(resource_type=4, resource_name="", name="num.partitions", value="3"),
@@ -106,7 +118,10 @@ def test_defaults_round_trip_at_every_version(record_class: object) -> None:
         (b"\x0f\x02\x00", "unknown frame version 15"),
         (b"\x01\x63\x00", "unknown metadata record type 99"),
         (b"\x01\x02\x05", "TopicRecord has no version 5"),
-        (b"\x01\x02\x00\x04foo" + TOPIC_ID.bytes + b"\x00garbage", "failed to deserialize record with type 2"),
+        (
+            b"\x01\x02\x00\x04foo" + TOPIC_ID.bytes + b"\x00garbage",
+            "failed to deserialize record with type 2",
+        ),
         (b"\x01\x02\x00\x04fo", "failed to deserialize record with type 2"),
         (b"\x80\x80\x80\x80\x80\x80", "malformed metadata record frame"),
         (b"", "malformed metadata record frame"),
