@@ -1,0 +1,226 @@
+"""Fetch, ListOffsets, OffsetForLeaderEpoch, DeleteRecords and DescribeLogDirs over a real socket,
+at every served version."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from tests.produce_fetch.wire import Wire, create_topic, fetch_request, list_offsets_request, produce_request
+from tests.replication.helpers import client_batch, values_of
+from wirekafka.protocol.api_keys import ApiKey
+from wirekafka.protocol.errors import ErrorCode
+from wirekafka.protocol.messages import REQUESTS
+from wirekafka.testing.broker import RunningBroker, running_broker
+
+_names = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBroker]:
+    with running_broker(tmp_path_factory.mktemp("data")) as running:
+        yield running
+
+
+@pytest.fixture
+def wire(broker: RunningBroker) -> Iterator[Wire]:
+    with Wire(broker.port) as connection:
+        yield connection
+
+
+def topic_with(wire: Wire, *batches: bytes, partitions: int = 1) -> str:
+    name = f"fetch-{next(_names)}"
+    create_topic(wire, name, partitions)
+    for batch in batches:
+        response = wire.call(ApiKey.PRODUCE, 9, produce_request(name, 0, batch))
+        assert response.responses[0].partition_responses[0].error_code == 0
+    return name
+
+
+def topic_id(broker: RunningBroker, name: str) -> uuid.UUID:
+    return broker.broker.metadata_image.topics[name].topic_id
+
+
+@pytest.mark.parametrize("version", range(4, 18))
+def test_fetch_at_every_version(broker: RunningBroker, wire: Wire, version: int) -> None:
+    name = topic_with(wire, client_batch([b"a", b"b"]), client_batch([b"c"]))
+    ident = topic_id(broker, name) if version >= 13 else None
+    response = wire.call(ApiKey.FETCH, version, fetch_request(name, 0, 0, topic_id=ident))
+    assert getattr(response, "error_code", 0) == 0
+    topic = response.responses[0]
+    if version >= 13:
+        assert topic.topic_id == ident
+    else:
+        assert topic.topic == name
+    partition = topic.partitions[0]
+    assert (partition.error_code, partition.high_watermark, partition.last_stable_offset) == (0, 3, 3)
+    if version >= 5:
+        assert partition.log_start_offset == 0
+    if version >= 11:
+        assert partition.preferred_read_replica == -1
+    assert partition.aborted_transactions is None
+    assert values_of(bytes(partition.records)) == [b"a", b"b", b"c"]
+    if version >= 7:
+        assert response.session_id == 0
+
+
+def test_unknown_topic_id(broker: RunningBroker, wire: Wire) -> None:
+    missing = uuid.uuid4()
+    response = wire.call(ApiKey.FETCH, 13, fetch_request("", 0, 0, topic_id=missing))
+    partition = response.responses[0].partitions[0]
+    assert (response.responses[0].topic_id, partition.error_code) == (missing, ErrorCode.UNKNOWN_TOPIC_ID)
+    assert (partition.high_watermark, bytes(partition.records or b"")) == (-1, b"")
+
+
+def test_unknown_topic_name(wire: Wire) -> None:
+    response = wire.call(ApiKey.FETCH, 12, fetch_request("absent", 0, 0))
+    assert response.responses[0].partitions[0].error_code == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+
+
+def test_aborted_transactions_only_for_read_committed(wire: Wire) -> None:
+    """null for read_uncommitted (franz-go skipped records when a broker sent a list), a list
+    (empty without transactions) for read_committed."""
+    name = topic_with(wire, client_batch([b"a"]))
+    uncommitted = wire.call(ApiKey.FETCH, 11, fetch_request(name, 0, 0, isolation_level=0))
+    committed = wire.call(ApiKey.FETCH, 11, fetch_request(name, 0, 0, isolation_level=1))
+    assert uncommitted.responses[0].partitions[0].aborted_transactions is None
+    assert committed.responses[0].partitions[0].aborted_transactions == []
+    assert values_of(bytes(committed.responses[0].partitions[0].records)) == [b"a"]
+
+
+def test_fetch_sessions_are_not_kept(wire: Wire) -> None:
+    name = topic_with(wire, client_batch([b"a"]))
+    full = wire.call(ApiKey.FETCH, 12, fetch_request(name, 0, 0, session_id=0, session_epoch=0))
+    assert (full.error_code, full.session_id) == (0, 0)
+    assert values_of(bytes(full.responses[0].partitions[0].records)) == [b"a"]
+    incremental = wire.call(ApiKey.FETCH, 12, fetch_request(name, 0, 0, session_id=0, session_epoch=1))
+    assert (incremental.error_code, incremental.responses) == (ErrorCode.FETCH_SESSION_ID_NOT_FOUND, [])
+    stale = wire.call(ApiKey.FETCH, 12, fetch_request(name, 0, 0, session_id=1234, session_epoch=5))
+    assert stale.error_code == ErrorCode.FETCH_SESSION_ID_NOT_FOUND
+
+
+def test_out_of_range(wire: Wire) -> None:
+    name = topic_with(wire, client_batch([b"a"]))
+    partition = wire.call(ApiKey.FETCH, 12, fetch_request(name, 0, 5)).responses[0].partitions[0]
+    assert partition.error_code == ErrorCode.OFFSET_OUT_OF_RANGE
+
+
+def test_a_waiting_fetch_is_answered_when_data_arrives(broker: RunningBroker, wire: Wire) -> None:
+    """min_bytes reached -> answered, not at max_wait_ms (60 s here; the guard below is 30 s)."""
+    name = topic_with(wire)
+    produced = threading.Event()
+
+    def produce_soon() -> None:
+        with Wire(broker.port) as other:
+            time.sleep(0.3)  # let the fetch arrive first and start waiting
+            other.call(ApiKey.PRODUCE, 9, produce_request(name, 0, client_batch([b"late"])))
+            produced.set()
+
+    thread = threading.Thread(target=produce_soon)
+    wire.sock.settimeout(30)
+    thread.start()
+    response = wire.call(ApiKey.FETCH, 12, fetch_request(name, 0, 0, max_wait_ms=60_000, min_bytes=1))
+    thread.join()
+    assert produced.is_set()
+    assert values_of(bytes(response.responses[0].partitions[0].records)) == [b"late"]
+
+
+@pytest.mark.parametrize("version", range(0, 11))
+def test_list_offsets_at_every_version(wire: Wire, version: int) -> None:
+    name = topic_with(
+        wire, client_batch([b"a", b"b"], timestamps=[1000, 2000]), client_batch([b"c"], timestamp=3000)
+    )
+
+    def ask(timestamp: int) -> object:
+        body = list_offsets_request(name, 0, timestamp)
+        if version == 0:
+            body.topics[0].partitions[0].max_num_offsets = 1
+        return wire.call(ApiKey.LIST_OFFSETS, version, body).topics[0].partitions[0]
+
+    latest, earliest = ask(-1), ask(-2)
+    if version == 0:
+        assert (latest.old_style_offsets, earliest.old_style_offsets) == ([3], [0])  # type: ignore[attr-defined]
+        return
+    assert (latest.offset, earliest.offset) == (3, 0)  # type: ignore[attr-defined]
+    by_time = ask(1500)
+    assert (by_time.offset, by_time.timestamp) == (1, 2000)  # type: ignore[attr-defined]
+    if version >= 4:
+        assert latest.leader_epoch >= 0  # type: ignore[attr-defined]
+    maximum = ask(-3)
+    if version >= 7:
+        assert (maximum.error_code, maximum.offset, maximum.timestamp) == (0, 2, 3000)  # type: ignore[attr-defined]
+    else:
+        assert maximum.error_code == ErrorCode.UNSUPPORTED_VERSION  # type: ignore[attr-defined]
+
+
+def test_list_offsets_duplicate_partition_is_invalid_request(wire: Wire) -> None:
+    name = topic_with(wire)
+    body = list_offsets_request(name, 0, -1)
+    body.topics[0].partitions.append(body.topics[0].partitions[0])
+    answers = wire.call(ApiKey.LIST_OFFSETS, 7, body).topics[0].partitions
+    assert [a.error_code for a in answers] == [ErrorCode.INVALID_REQUEST] * 2
+
+
+@pytest.mark.parametrize("version", range(0, 5))
+def test_offset_for_leader_epoch_at_every_version(wire: Wire, version: int) -> None:
+    name = topic_with(wire, client_batch([b"a", b"b"]))
+    request_class = REQUESTS[ApiKey.OFFSET_FOR_LEADER_EPOCH]
+    leader_epoch = (
+        wire.call(ApiKey.LIST_OFFSETS, 4, list_offsets_request(name, 0, -1))
+        .topics[0]
+        .partitions[0]
+        .leader_epoch
+    )
+    body = request_class(
+        topics=[
+            request_class.OffsetForLeaderTopic(
+                topic=name,
+                partitions=[request_class.OffsetForLeaderPartition(partition=0, leader_epoch=leader_epoch)],
+            )
+        ]
+    )
+    answer = wire.call(ApiKey.OFFSET_FOR_LEADER_EPOCH, version, body).topics[0].partitions[0]
+    assert (answer.error_code, answer.end_offset) == (0, 2)
+    if version >= 1:
+        assert answer.leader_epoch == leader_epoch
+
+
+@pytest.mark.parametrize("version", range(0, 3))
+def test_delete_records_at_every_version(wire: Wire, version: int) -> None:
+    name = topic_with(wire, client_batch([b"a", b"b", b"c"]))
+    request_class = REQUESTS[ApiKey.DELETE_RECORDS]
+    body = request_class(
+        topics=[
+            request_class.DeleteRecordsTopic(
+                name=name, partitions=[request_class.DeleteRecordsPartition(partition_index=0, offset=2)]
+            )
+        ],
+        timeout_ms=5000,
+    )
+    answer = wire.call(ApiKey.DELETE_RECORDS, version, body).topics[0].partitions[0]
+    assert (answer.error_code, answer.low_watermark) == (0, 2)
+    earliest = wire.call(ApiKey.LIST_OFFSETS, 7, list_offsets_request(name, 0, -2)).topics[0].partitions[0]
+    assert earliest.offset == 2
+
+
+@pytest.mark.parametrize("version", range(0, 5))
+def test_describe_log_dirs_at_every_version(broker: RunningBroker, wire: Wire, version: int) -> None:
+    name = topic_with(wire, client_batch([b"a" * 100]), partitions=2)
+    request_class = REQUESTS[ApiKey.DESCRIBE_LOG_DIRS]
+    body = request_class(topics=[request_class.DescribableLogDirTopic(topic=name, partitions=[0, 1])])
+    response = wire.call(ApiKey.DESCRIBE_LOG_DIRS, version, body)
+    (result,) = response.results
+    assert result.error_code == 0
+    assert result.log_dir == str(broker.broker.replica_manager.log_dir)
+    (topic,) = result.topics
+    sizes = {p.partition_index: p.partition_size for p in topic.partitions}
+    assert sizes == {0: len(client_batch([b"a" * 100])), 1: 0}
+    if version >= 4:
+        assert result.total_bytes > 0
+    everything = wire.call(ApiKey.DESCRIBE_LOG_DIRS, version, request_class(topics=None))
+    assert name in {t.name for t in everything.results[0].topics}
