@@ -73,7 +73,7 @@ def test_produce_above_advertised_version_closes_connection(bootstrap: str,
     version = api_versions[0][1] + 1
     with wire.Connection.to(bootstrap) as conn:
         conn.send(wire.request_frame(0, version, 1, b"\x00" * 32))
-        assert conn.wait_closed(10), f"Produce v{version} (not advertised) left the connection open"
+        assert conn.wait_closed(5), f"Produce v{version} (not advertised) left the connection open"
     with wire.Connection.to(bootstrap) as conn:
         assert wire.parse_api_versions(conn.request(18, 0, b""), 0).error_code == 0
 

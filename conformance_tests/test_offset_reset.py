@@ -96,7 +96,7 @@ def test_out_of_range_resets_to_earliest_kafka_python(bootstrap: str, new_topic)
         consumer.assign([tp])
         consumer.seek(tp, 1000)
         got: list[int] = []
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 8
         while len(got) < 2 and time.monotonic() < deadline:
             got += [r.offset for rs in consumer.poll(timeout_ms=300).values() for r in rs]
         assert got == [0, 1]
@@ -115,7 +115,7 @@ def test_out_of_range_resets_to_earliest_confluent(bootstrap: str, new_topic) ->
     try:
         consumer.assign([TopicPartition(topic, 0, 1000)])
         got: list[int] = []
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 8
         while len(got) < 2 and time.monotonic() < deadline:
             msg = consumer.poll(0.3)
             if msg is not None and not msg.error():
@@ -139,7 +139,7 @@ def test_out_of_range_with_reset_none_raises_kafka_python(bootstrap: str, new_to
         consumer.assign([tp])
         consumer.seek(tp, 1000)
         with pytest.raises(OffsetOutOfRangeError):
-            deadline = time.monotonic() + 15
+            deadline = time.monotonic() + 8
             while time.monotonic() < deadline:
                 consumer.poll(timeout_ms=300)
     finally:
@@ -156,7 +156,7 @@ def test_out_of_range_with_reset_error_reports_confluent(bootstrap: str, new_top
                          "enable.auto.commit": False, "broker.address.family": "v4", "fetch.wait.max.ms": 200})
     try:
         consumer.assign([TopicPartition(topic, 0, 1000)])
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 8
         error = None
         while error is None and time.monotonic() < deadline:
             msg = consumer.poll(0.3)

@@ -27,7 +27,7 @@ def send_and_expect_close(bootstrap: str, data: bytes, what: str) -> None:
             conn.send(data)
         except OSError:
             return  # already closed on us: fine
-        assert conn.wait_closed(10), f"broker kept the connection open after {what}"
+        assert conn.wait_closed(5), f"broker kept the connection open after {what}"
 
 
 @pytest.mark.parametrize(

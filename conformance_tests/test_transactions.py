@@ -119,7 +119,7 @@ def test_aborted_transaction_visible_to_read_uncommitted(client: str, bootstrap:
     consumer = consumer_for(client, bootstrap)
     txn_produce(client, bootstrap, topic, [b"aborted1", b"aborted2"], commit=False)
     txn_produce(client, bootstrap, topic, [b"kept"], commit=True)
-    got = consumer.consume(topic, 3, read_committed=False)
+    got = consumer.consume(topic, 3, read_committed=False, timeout_s=8)
     assert [m.value for m in got] == [b"aborted1", b"aborted2", b"kept"]
 
 
