@@ -69,6 +69,9 @@ def client_batch(
     timestamps: Sequence[int] | None = None,
     compression: Compression = Compression.NONE,
     producer_id: int = -1,
+    producer_epoch: int = 0,
+    base_sequence: int = 0,
+    transactional: bool = False,
 ) -> bytes:
     """One batch as a producer sends it: base offset 0, offsets 0..n-1."""
     records = [
@@ -84,8 +87,9 @@ def client_batch(
         records,
         compression=compression,
         producer_id=producer_id,
-        producer_epoch=0 if producer_id >= 0 else -1,
-        base_sequence=0 if producer_id >= 0 else -1,
+        producer_epoch=producer_epoch if producer_id >= 0 else -1,
+        base_sequence=base_sequence if producer_id >= 0 else -1,
+        is_transactional=transactional,
     )
 
 

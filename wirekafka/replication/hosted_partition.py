@@ -4,6 +4,11 @@ The replica manager calls these methods from the trio thread only, one at a time
 never touched concurrently (``PartitionLog`` is not thread-safe). Nothing here blocks on the
 network or awaits: appends and reads are synchronous file I/O on the page cache.
 
+Appends go through the log's :class:`~wirekafka.log.partition_transactions.PartitionTransactions`
+(producer state, snapshots, aborted-transaction index), which checks idempotent sequences and
+transactions from batch headers before the log takes the bytes, and gives the last stable offset
+and the aborted transactions of ``read_committed`` fetches.
+
 Waiting requests (long-poll fetches, ``acks=all`` produces) register a :class:`Watcher` and are
 told when the partition moves: the high watermark advanced (bytes became visible to consumers),
 the log end offset advanced (bytes became visible to followers), or the partition changed under
@@ -21,6 +26,8 @@ from typing import Protocol
 
 from wirekafka.log.config import LogConfig
 from wirekafka.log.partition_log import AppendInfo, PartitionLog
+from wirekafka.log.partition_transactions import DuplicateAppend, PartitionTransactions
+from wirekafka.log.producer_state import SENTINEL_GUARD, AbortedTransaction, AppendOrigin, VerificationGuard
 from wirekafka.log.topic_partition import TopicPartition
 from wirekafka.replication.partition_state import PartitionState
 
@@ -41,12 +48,13 @@ class HostedPartition:
         self,
         topic_partition: TopicPartition,
         topic_id: uuid.UUID,
-        log: PartitionLog,
+        transactions: PartitionTransactions,
         state: PartitionState,
     ) -> None:
         self.topic_partition = topic_partition
         self.topic_id = topic_id
-        self.log = log
+        self.transactions = transactions
+        self.log: PartitionLog = transactions.log
         self.state = state
         self.watchers: set[Watcher] = set()
         self.appended_bytes = 0
@@ -64,8 +72,12 @@ class HostedPartition:
 
     @property
     def last_stable_offset(self) -> int:
-        """Without transactions in the log yet, every offset below the high watermark is stable."""
-        return self.log.high_watermark
+        """The first offset of the oldest undecided transaction, capped by the high watermark."""
+        return self.transactions.last_stable_offset
+
+    def aborted_transactions(self, fetch_offset: int, upper_bound: int) -> list[AbortedTransaction]:
+        """What a ``read_committed`` consumer needs to drop aborted records of ``[fetch, upper)``."""
+        return self.transactions.aborted_transactions(fetch_offset, upper_bound)
 
     @property
     def log_end_offset(self) -> int:
@@ -77,18 +89,33 @@ class HostedPartition:
 
     # ---- changes -------------------------------------------------------------------------------
 
-    def append_as_leader(self, buffer: bytearray, *, now_ms: int) -> AppendInfo:
+    def append_as_leader(
+        self,
+        buffer: bytearray,
+        *,
+        now_ms: int,
+        origin: AppendOrigin = AppendOrigin.CLIENT,
+        verification_guard: VerificationGuard = SENTINEL_GUARD,
+    ) -> AppendInfo | DuplicateAppend:
         """Append client or coordinator batches at the log end, as leader of the current epoch.
+        A retried idempotent batch already in the log is not written again: its original offsets
+        come back as a :class:`DuplicateAppend`.
 
         Raises:
-            wirekafka.log.errors.LogError: the log refused (its error names the Kafka code).
+            wirekafka.log.errors.LogError: the producer state or the log refused (the error names
+                the Kafka code: OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH,
+                INVALID_TXN_STATE, RECORD_LIST_TOO_LARGE...).
         """
-        info = self.log.append(
+        info = self.transactions.append_as_leader(
             buffer,
             leader_epoch=self.state.leader_epoch,
             now_ms=now_ms,
             log_append_time=self.config.log_append_time,
+            origin=origin,
+            verification_guard=verification_guard,
         )
+        if isinstance(info, DuplicateAppend):
+            return info
         self.appended_bytes += len(buffer)
         self._unreplicated.append((info.last_offset + 1, self.appended_bytes))
         self.state.on_local_append(self.log.log_end_offset)
@@ -114,6 +141,7 @@ class HostedPartition:
     def delete_records_before(self, offset: int, *, now_ms: int) -> int:
         """DeleteRecords on the leader; returns the new log start offset."""
         start = self.log.delete_records_before(offset, now_ms=now_ms)
+        self.transactions.sync_segments()
         self._tell_changed()
         return start
 
@@ -125,6 +153,7 @@ class HostedPartition:
     def _publish_high_watermark(self) -> None:
         """Move the log's high watermark to the state's and count the bytes now visible."""
         high_watermark = self.log.update_high_watermark(self.state.high_watermark)
+        self.transactions.on_high_watermark_updated(high_watermark)
         pending = self._unreplicated
         while pending and pending[0][0] <= high_watermark:
             self.visible_bytes = pending.popleft()[1]

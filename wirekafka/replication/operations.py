@@ -2,6 +2,9 @@
 
 Handlers translate protocol messages into these and back, so the replica manager never depends on
 a request version's layout, and coordinators can call it with the same vocabulary.
+
+``AppendOrigin`` is the log's: CLIENT (full validation, producer sequences), COORDINATOR (a
+coordinator's own batches: control batches allowed, epochs checked, no sequences).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+from wirekafka.log.producer_state import AppendOrigin as AppendOrigin
 from wirekafka.protocol.errors import ErrorCode
 from wirekafka.records.batch import Buffer
 from wirekafka.replication.append_validation import RecordError
@@ -24,14 +28,6 @@ DEBUGGING_REPLICA_ID = -2
 class IsolationLevel(IntEnum):
     READ_UNCOMMITTED = 0
     READ_COMMITTED = 1
-
-
-class AppendOrigin(IntEnum):
-    """Who appends: a producer (full validation) or a coordinator (its own batches, control
-    batches allowed, no client rules)."""
-
-    CLIENT = 0
-    COORDINATOR = 1
 
 
 # ---- produce ---------------------------------------------------------------------------------

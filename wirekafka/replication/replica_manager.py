@@ -6,8 +6,9 @@ offset questions, and runs the log housekeeping (retention, flush, checkpoints, 
 data path, principle 3 of ARCHITECTURE.md:
 
 * **Append**: find the partition and check leadership -> ``min.insync.replicas`` for acks=all
-  -> validate the batch from its header and CRC (``append_validation``) -> [producer state check:
-  the hook in :meth:`ReplicaManager._check_producer_state`] -> the log patches the base offset and
+  -> validate the batch from its header and CRC (``append_validation``) -> the producer state
+  checks sequences and transactions (``log/partition_transactions``, after a KIP-890 verification
+  of transactional batches) -> the log patches the base offset and
   leader epoch and writes the bytes -> the high watermark advances (immediately with one
   replica) -> ``acks=all`` waits on a :class:`HighWatermarkWaiter` until it passes the batch.
 * **Fetch**: read whole batches up to the high watermark (consumers), the last stable offset
@@ -19,11 +20,12 @@ Everything runs on the trio thread; log methods are synchronous and never interl
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -33,10 +35,13 @@ from wirekafka.config import BrokerConfig
 from wirekafka.log.config import LogConfig
 from wirekafka.log.errors import LogError, OffsetOutOfRangeError
 from wirekafka.log.log_manager import LogManager
+from wirekafka.log.partition_transactions import DuplicateAppend, PartitionTransactions
+from wirekafka.log.producer_state import SENTINEL_GUARD, VerificationGuard
 from wirekafka.log.topic_partition import TopicPartition
 from wirekafka.metadata.image import MetadataImage, PartitionImage, TopicImage
 from wirekafka.protocol.errors import ErrorCode
-from wirekafka.records.batch import Buffer
+from wirekafka.records.batch import BatchHeader, Buffer
+from wirekafka.records.errors import RecordsError
 from wirekafka.replication import offset_queries
 from wirekafka.replication.append_validation import (
     AppendError,
@@ -73,6 +78,13 @@ logger = logging.getLogger("wirekafka.replication")
 INTERNAL_TOPICS = frozenset({"__consumer_offsets", "__transaction_state"})
 METADATA_TOPIC = "__cluster_metadata"
 _MAX_HOUSEKEEPING_SLEEP_MS = 5_000
+PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS = 600_000  # producer.id.expiration.check.interval.ms
+
+TransactionVerifier = Callable[[str, int, int, str, int], Awaitable[ErrorCode]]
+"""KIP-890 part 1: ``(transactional_id, producer_id, producer_epoch, topic, partition)`` -> the
+transaction coordinator's answer to "is this partition in the producer's ongoing transaction?"
+(AddPartitionsToTxn with ``verify_only``). NO_ERROR lets the transactional batch open a
+transaction here; any other code is the partition's produce error."""
 
 LeadershipListener = Callable[[str, int, "int | None"], None]
 """``(topic, partition, leader_epoch)`` when this node starts leading a partition (or a new epoch
@@ -120,7 +132,19 @@ class ReplicaManager:
         self._metadata = metadata
         self._base_log_config = broker_log_config(config)
         self.log_dir = config.data_dir.absolute()
-        self.log_manager = LogManager(self.log_dir, self._base_log_config, log_manager_config(config))
+        # The cleaner runs from here rather than from LogManager.maintain, so that each pass is
+        # bounded by the partition's last stable offset (aborted data must stay until decided).
+        manager_config = log_manager_config(config)
+        self._cleaner_enabled = manager_config.cleaner_enable
+        self._cleaner_backoff_ms = manager_config.cleaner_backoff_ms
+        self.log_manager = LogManager(
+            self.log_dir, self._base_log_config, dataclasses.replace(manager_config, cleaner_enable=False)
+        )
+        self.transaction_verifier: TransactionVerifier | None = None
+        """Set by the transaction coordinator; without it a transactional batch is trusted to
+        belong to its producer's transaction, as before KIP-890."""
+        self._next_cleaning_ms = 0
+        self._next_producer_expiration_ms = 0
         self._partitions: dict[TopicPartition, HostedPartition] = {}
         self._image = _EMPTY_IMAGE
         self._topic_names: dict[uuid.UUID, str] = {}
@@ -151,7 +175,7 @@ class ReplicaManager:
             task_status.started()
             while True:
                 now = self._now_ms()
-                due = self.log_manager.maintain(now)
+                due = self.housekeeping(now)
                 delay_ms = min(max(due - now, 0), _MAX_HOUSEKEEPING_SLEEP_MS)
                 with trio.move_on_after(delay_ms / 1000):
                     await self._housekeeping_due.wait()
@@ -159,14 +183,45 @@ class ReplicaManager:
         finally:
             self.close()
 
+    def housekeeping(self, now_ms: int) -> int:
+        """One round of periodic work; returns when the next one is due (ms).
+
+        Retention, flushes, checkpoints and deleted files (the log manager's timers); compaction
+        of compacted topics bounded by each partition's last stable offset
+        (``log.cleaner.backoff.ms``); expiry of idle producers (``producer.id.expiration.ms``).
+        Compaction runs on the trio thread: a long pass delays requests meanwhile.
+        """
+        due = self.log_manager.maintain(now_ms)
+        if self._cleaner_enabled and now_ms >= self._next_cleaning_ms:
+            self._next_cleaning_ms = now_ms + self._cleaner_backoff_ms
+            bounds = {tp: hosted.last_stable_offset for tp, hosted in self._partitions.items()}
+            for topic_partition in self.log_manager.clean_logs(now_ms, bounds):
+                hosted = self._partitions.get(topic_partition)
+                if hosted is not None:
+                    hosted.transactions.sync_segments()
+        if now_ms >= self._next_producer_expiration_ms:
+            self._next_producer_expiration_ms = now_ms + PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS
+            for hosted in self._partitions.values():
+                hosted.transactions.maintain(now_ms)
+        deadlines = [due, self._next_producer_expiration_ms]
+        if self._cleaner_enabled:
+            deadlines.append(self._next_cleaning_ms)
+        return min(deadlines)
+
     def close(self) -> None:
-        """Stop serving, wake every waiter, flush and close every log and write checkpoints."""
+        """Stop serving, wake every waiter, snapshot producer state, flush and close every log,
+        and write the checkpoints and the clean shutdown marker."""
         if self._closed or not self._started:
             self._closed = True
             return
         self._closed = True
         for partition in self._partitions.values():
             partition.wake_all()
+        for partition in self._partitions.values():
+            try:
+                partition.transactions.close()
+            except Exception:
+                logger.exception("closing %s", partition.topic_partition)
         self._partitions.clear()
         self.log_manager.close()
 
@@ -256,10 +311,15 @@ class ReplicaManager:
             self.log_manager.update_topic_config(topic_partition.topic, config)
         if read_topic_id(log.directory) != topic.topic_id:
             write_topic_id(log.directory, topic.topic_id)
+        transactions = PartitionTransactions.open(
+            log,
+            now_ms=now_ms,
+            producer_id_expiration_ms=int(self.config["producer.id.expiration.ms"]),
+        )
         state = PartitionState(topic_partition.topic, topic_partition.partition, self.node_id)
         state.log_end_offset = log.log_end_offset
         state.high_watermark = log.high_watermark
-        hosted = HostedPartition(topic_partition, topic.topic_id, log, state)
+        hosted = HostedPartition(topic_partition, topic.topic_id, transactions, state)
         self._partitions[topic_partition] = hosted
         return hosted
 
@@ -368,22 +428,34 @@ class ReplicaManager:
         timeout_ms: int,
         internal_topics_allowed: bool = False,
         origin: AppendOrigin = AppendOrigin.CLIENT,
+        transactional_id: str | None = None,
     ) -> list[AppendResult]:
         """Append one batch per partition as leader; with ``required_acks=-1`` return once the high
         watermark passed every appended batch (or ``timeout_ms`` elapsed: REQUEST_TIMED_OUT).
 
         Results come in the order of ``entries``; a failed partition does not stop the others.
+        A transactional batch that would open a transaction on a partition is first verified with
+        the transaction coordinator (:data:`TransactionVerifier`, KIP-890).
         """
         if required_acks not in (-1, 0, 1):
             return [
                 AppendResult(entry.topic, entry.partition, ErrorCode.INVALID_REQUIRED_ACKS)
                 for entry in entries
             ]
+        guards: dict[int, VerificationGuard | ErrorCode] = {}
+        if origin == AppendOrigin.CLIENT and transactional_id is not None:
+            guards = await self._verify_transactions(entries, transactional_id)
         now = self._now_ms()
         results: list[AppendResult] = []
         waiting: list[tuple[HostedPartition, int, AppendResult]] = []
-        for entry in entries:
-            result, hosted = self._append_one(entry, required_acks, internal_topics_allowed, origin, now)
+        for index, entry in enumerate(entries):
+            guard = guards.get(index, SENTINEL_GUARD)
+            if isinstance(guard, ErrorCode):
+                results.append(AppendResult(entry.topic, entry.partition, guard))
+                continue
+            result, hosted = self._append_one(
+                entry, required_acks, internal_topics_allowed, origin, guard, now
+            )
             results.append(result)
             if hosted is not None and required_acks == -1:
                 waiting.append((hosted, result.last_offset + 1, result))
@@ -391,12 +463,46 @@ class ReplicaManager:
             await self._wait_for_replication(waiting, timeout_ms)
         return results
 
+    async def _verify_transactions(
+        self, entries: Sequence[AppendEntry], transactional_id: str
+    ) -> dict[int, VerificationGuard | ErrorCode]:
+        """KIP-890 part 1 for every entry whose transactional batch may open a transaction here:
+        the partition's verification guard, or the error the coordinator answered."""
+        guards: dict[int, VerificationGuard | ErrorCode] = {}
+        now = self._now_ms()
+        for index, entry in enumerate(entries):
+            hosted = self._partitions.get(TopicPartition(entry.topic, entry.partition))
+            if hosted is None or not hosted.state.is_leader:
+                continue
+            try:
+                header = BatchHeader(entry.records, 0)
+            except RecordsError:
+                continue  # validation answers for it
+            if not header.is_transactional or header.producer_id < 0:
+                continue
+            try:
+                guard = hosted.transactions.maybe_start_verification(
+                    header.producer_id, header.base_sequence, header.producer_epoch, now
+                )
+            except LogError as exc:
+                guards[index] = ErrorCode[exc.kafka_error]
+                continue
+            if guard == SENTINEL_GUARD or self.transaction_verifier is None:
+                guards[index] = guard
+                continue
+            answer = await self.transaction_verifier(
+                transactional_id, header.producer_id, header.producer_epoch, entry.topic, entry.partition
+            )
+            guards[index] = guard if answer == ErrorCode.NO_ERROR else answer
+        return guards
+
     def _append_one(
         self,
         entry: AppendEntry,
         required_acks: int,
         internal_topics_allowed: bool,
         origin: AppendOrigin,
+        guard: VerificationGuard,
         now_ms: int,
     ) -> tuple[AppendResult, HostedPartition | None]:
         result = AppendResult(entry.topic, entry.partition)
@@ -425,8 +531,7 @@ class ReplicaManager:
             else:
                 validate_internal_batches(entry.records, config)
                 buffer = bytearray(entry.records)
-            self._check_producer_state(hosted, buffer)
-            info = hosted.append_as_leader(buffer, now_ms=now_ms)
+            info = hosted.append_as_leader(buffer, now_ms=now_ms, origin=origin, verification_guard=guard)
         except AppendError as exc:
             result.error_code = exc.error_code
             result.error_message = exc.message
@@ -438,6 +543,13 @@ class ReplicaManager:
             result.error_code = ErrorCode[exc.kafka_error]
             result.error_message = str(exc)
             return result, None
+        if isinstance(info, DuplicateAppend):
+            # A retried idempotent batch: acknowledged with the offsets it got the first time.
+            result.base_offset = info.first_offset
+            result.last_offset = info.last_offset
+            result.log_append_time_ms = info.timestamp
+            result.log_start_offset = info.log_start_offset
+            return result, hosted
         result.base_offset = info.first_offset
         result.last_offset = info.last_offset
         result.log_append_time_ms = info.log_append_time
@@ -445,18 +557,6 @@ class ReplicaManager:
         if info.rolled:
             self._housekeeping_due.set()
         return result, hosted
-
-    def _check_producer_state(self, hosted: HostedPartition, buffer: bytearray) -> None:
-        """Hook for idempotence and transactions (a later issue).
-
-        Kafka checks here, per batch with a producer id: the producer epoch is not fenced
-        (INVALID_PRODUCER_EPOCH), the sequence continues the producer's last one
-        (OUT_OF_ORDER_SEQUENCE_NUMBER, or a DUPLICATE_SEQUENCE_NUMBER answer with the earlier
-        offsets for a retried batch), and a transactional batch belongs to a verified ongoing
-        transaction (KIP-890). Until ``log/producer_state`` exists such batches are accepted
-        without these checks, so an idempotent producer works but a retried batch may be stored
-        twice.
-        """
 
     async def _wait_for_replication(
         self, waiting: list[tuple[HostedPartition, int, AppendResult]], timeout_ms: int
@@ -634,7 +734,11 @@ class ReplicaManager:
         result.log_start_offset = log_start_offset
         result.records = read.records
         if params.isolation_level == IsolationLevel.READ_COMMITTED and not params.is_from_follower:
-            result.aborted_transactions = []
+            upper_bound = read.next_offset if read.records else request.fetch_offset
+            result.aborted_transactions = [
+                (aborted.producer_id, aborted.first_offset)
+                for aborted in hosted.aborted_transactions(request.fetch_offset, upper_bound)
+            ]
         # Kafka's DelayedFetch case F: more is readable now than this read returned (it stopped at
         # a segment end), or the fetch is past the readable end (a truncated leader).
         more = request.fetch_offset > max_offset or (

@@ -57,13 +57,12 @@ async def produce(ctx: RequestContext, request: Any) -> Any:
                 entries.append(AppendEntry(topic.name, data.index, batch))
         results.append((topic.name, topic_results))
     if entries:
-        # The transactional id (v3+) is where KIP-890 verification will hook in, next to the
-        # producer state check inside the replica manager.
         appended = await manager.append_records(
             entries,
             required_acks=request.acks,
             timeout_ms=request.timeout_ms,
             internal_topics_allowed=ctx.client_id == ADMIN_CLIENT_ID,
+            transactional_id=request.transactional_id if version >= 3 else None,
         )
         _merge(results, appended)
     if request.acks == 0:
