@@ -220,7 +220,7 @@ def test_static_member_rejoins_without_rebalance(client: str, bootstrap: str, ne
 
     b.poll_until(steady, 1.0)
     a2 = member(members, client, bootstrap, group, topic, instance_id="static-a", session_timeout_ms=20000)
-    assert a2.poll_until(lambda: steady() or a2.assignment() == before_a, 15, b), f"restarted member got {a2.assignment()}"
+    assert a2.poll_until(lambda: steady() or a2.assignment() == before_a, 25, b), f"restarted member got {a2.assignment()}"
     assert all(h == before_b for h in history), f"the other member's assignment changed: {history[-3:]}"
 
 

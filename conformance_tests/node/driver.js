@@ -139,14 +139,14 @@ async function main() {
 }
 
 main().then(
-  (result) => { process.stdout.write(`${JSON.stringify({ ok: true, result })}\n`); process.exit(0); },
+  // exit only once stdout is flushed: a piped stdout is asynchronous and large results were cut off
+  (result) => { process.stdout.write(`${JSON.stringify({ ok: true, result })}\n`, () => process.exit(0)); },
   (e) => {
     // Retry wrappers (KafkaJSNumberOfRetriesExceeded) keep the broker's error as `cause`.
     let root = e;
     while (root && root.cause && root.code === undefined) root = root.cause;
     const error = { name: e.name, type: root.type, code: root.code, message: e.message, retriable: e.retriable };
     if (e.errors) error.errors = e.errors.map((x) => ({ name: x.name, type: x.type, code: x.code, message: x.message }));
-    process.stdout.write(`${JSON.stringify({ ok: false, error })}\n`);
-    process.exit(0);
+    process.stdout.write(`${JSON.stringify({ ok: false, error })}\n`, () => process.exit(0));
   },
 );
