@@ -14,6 +14,8 @@ from wirekafka.log.meta_properties import MetaPropertiesError, read_meta_propert
 from wirekafka.metadata.config_resources import AlterConfigOp, ConfigResource, ConfigResourceType
 from wirekafka.metadata.image import MetadataImage
 from wirekafka.metadata.local_log import LocalMetadataLog
+from wirekafka.metadata.records import MetadataRecordError
+from wirekafka.records import Record, build_batch
 from wirekafka.testing.broker import broker_test_config
 
 
@@ -123,3 +125,14 @@ async def test_configured_cluster_id_is_used_and_metadata_log_dir_honoured(tmp_p
     log = LocalMetadataLog.open(metadata_dir, now_ms=0)
     assert [type(r).schema.name for _, r in log.read()] == ["FeatureLevelRecord", "RegisterBrokerRecord"]
     log.close()
+
+
+async def test_a_record_that_does_not_decode_stops_the_start(tmp_path: Path) -> None:
+    """A batch with a valid CRC but a value that is no metadata record: refuse to guess."""
+    directory = tmp_path / "__cluster_metadata-0"
+    directory.mkdir()
+    batch = build_batch([Record(offset=0, timestamp=0, key=None, value=b"\x01\x63\x00")])
+    (directory / f"{0:020d}.log").write_bytes(batch)
+    broker = Broker(broker_test_config(tmp_path), components=[])
+    with pytest.raises(MetadataRecordError, match="unknown metadata record type 99"):
+        await local_controller(broker).run()

@@ -103,8 +103,8 @@ class LocalControllerRuntime:
     # -- lifecycle ---------------------------------------------------------------------------------
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        image, log_dir_ids = await trio.to_thread.run_sync(self._load)
         try:
+            image, log_dir_ids = await trio.to_thread.run_sync(self._load)
             self._core = Controller(node_id=self.node_id, static_config=self.static_config, image=image)
             self._publish(image)
             await self.perform(lambda core: core.bootstrap())
@@ -121,9 +121,12 @@ class LocalControllerRuntime:
             task_status.started()
             await trio.sleep_forever()
         finally:
-            if self._log is not None:
-                self._log.close()
-                self._log = None
+            # A commit may be appending in a worker thread: wait for it before closing the log.
+            with trio.CancelScope(shield=True):
+                async with self._lock:
+                    if self._log is not None:
+                        self._log.close()
+                        self._log = None
 
     def _load(self) -> tuple[MetadataImage, list[uuid.UUID]]:
         """Blocking startup work (steps 1 and 2 of the module docstring)."""
