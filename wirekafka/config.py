@@ -3,7 +3,7 @@
 A setting is declared once as a ``ConfigKey``; ``BrokerConfig`` holds the values a node was started
 with (defaults < ``server.properties`` < ``-o key=value``), refuses unknown or invalid keys with a
 message naming the key, and answers ``DescribeConfigs`` (value, source, read-only, sensitive,
-synonyms). Topic-level settings (``retention.ms``...) take their defaults from their broker-level
+synonyms; the wire ids of config sources live in ``metadata/config_resources.py``). Topic-level settings (``retention.ms``...) take their defaults from their broker-level
 synonyms (``log.retention.ms``, ``log.retention.hours``...), as in Kafka.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from enum import Enum, IntEnum
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -37,19 +37,6 @@ class ConfigType(Enum):
     LIST = 7
     CLASS = 8
     PASSWORD = 9
-
-
-class ConfigSource(IntEnum):
-    """Where a value comes from (``DescribeConfigsResponse`` ``config_source``)."""
-
-    UNKNOWN = 0
-    DYNAMIC_TOPIC_CONFIG = 1
-    DYNAMIC_BROKER_LOGGER_CONFIG = 2
-    DYNAMIC_BROKER_CONFIG = 3
-    DYNAMIC_DEFAULT_BROKER_CONFIG = 4
-    STATIC_BROKER_CONFIG = 5
-    DEFAULT_CONFIG = 6
-    DYNAMIC_CLIENT_METRICS_CONFIG = 7
 
 
 Validator = Callable[[Any], str | None]
@@ -232,7 +219,7 @@ TOPIC_CONFIGS: dict[str, tuple[ConfigKey, tuple[str, ...]]] = {
             _key(
                 "message.timestamp.after.max.ms",
                 L,
-                2**63 - 1,
+                3600000,
                 "how far in the future a timestamp may be",
                 validator=at_least(0),
             ),
@@ -458,7 +445,7 @@ BROKER_CONFIGS: dict[str, ConfigKey] = {
             dynamic=True,
         ),
         _key("log.message.timestamp.before.max.ms", L, 2**63 - 1, "topic default", dynamic=True),
-        _key("log.message.timestamp.after.max.ms", L, 2**63 - 1, "topic default", dynamic=True),
+        _key("log.message.timestamp.after.max.ms", L, 3600000, "topic default", dynamic=True),
         _key("log.segment.delete.delay.ms", L, 60000, "topic default file.delete.delay.ms", dynamic=True),
         _key("log.cleaner.enable", B, True, "run the log cleaner for compacted topics"),
         _key(
@@ -665,12 +652,9 @@ class BrokerConfig:
             return self._explicit[name]
         return BROKER_CONFIGS[name].default
 
-    def source(self, name: str) -> ConfigSource:
-        if name in self._dynamic:
-            return ConfigSource.DYNAMIC_BROKER_CONFIG
-        if name in self._explicit:
-            return ConfigSource.STATIC_BROKER_CONFIG
-        return ConfigSource.DEFAULT_CONFIG
+    def is_explicit(self, name: str) -> bool:
+        """Whether ``name`` was set in the properties file or with ``-o`` (a static broker config)."""
+        return name in self._explicit
 
     def with_dynamic(self, name: str, value: Any) -> BrokerConfig:
         """A copy with a dynamic (AlterConfigs) value set, or removed when ``value`` is None."""

@@ -90,7 +90,7 @@ class ConfigLayers:
 
     def static_value(self, name: str) -> str | None:
         key = BROKER_CONFIGS.get(name)
-        if key is None or self.static.source(name).name != "STATIC_BROKER_CONFIG":
+        if key is None or not self.static.is_explicit(name):
             return None
         return format_value(key.type, self.static[name])
 
