@@ -20,7 +20,6 @@ Everything runs on the trio thread; log methods are synchronous and never interl
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import time
@@ -49,6 +48,7 @@ from wirekafka.replication.append_validation import (
     validate_internal_batches,
 )
 from wirekafka.replication.hosted_partition import HostedPartition
+from wirekafka.replication.housekeeping import Housekeeping, HousekeepingConfig
 from wirekafka.replication.operations import (
     UNKNOWN_OFFSET,
     AppendEntry,
@@ -78,7 +78,6 @@ logger = logging.getLogger("wirekafka.replication")
 INTERNAL_TOPICS = frozenset({"__consumer_offsets", "__transaction_state"})
 METADATA_TOPIC = "__cluster_metadata"
 _MAX_HOUSEKEEPING_SLEEP_MS = 5_000
-PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS = 600_000  # producer.id.expiration.check.interval.ms
 
 TransactionVerifier = Callable[[str, int, int, str, int], Awaitable[ErrorCode]]
 """KIP-890 part 1: ``(transactional_id, producer_id, producer_epoch, topic, partition)`` -> the
@@ -132,19 +131,19 @@ class ReplicaManager:
         self._metadata = metadata
         self._base_log_config = broker_log_config(config)
         self.log_dir = config.data_dir.absolute()
-        # The cleaner runs from here rather than from LogManager.maintain, so that each pass is
-        # bounded by the partition's last stable offset (aborted data must stay until decided).
         manager_config = log_manager_config(config)
-        self._cleaner_enabled = manager_config.cleaner_enable
-        self._cleaner_backoff_ms = manager_config.cleaner_backoff_ms
-        self.log_manager = LogManager(
-            self.log_dir, self._base_log_config, dataclasses.replace(manager_config, cleaner_enable=False)
+        self.log_manager = LogManager(self.log_dir, self._base_log_config, manager_config)
+        # Housekeeping is scheduled here, not by LogManager.maintain: fsyncs go to worker threads
+        # and compaction is bounded by each partition's last stable offset (housekeeping.py).
+        self._housekeeping_config = HousekeepingConfig(
+            retention_check_interval_ms=manager_config.retention_check_interval_ms,
+            flush_scheduler_interval_ms=manager_config.flush_scheduler_interval_ms,
+            cleaner_enabled=manager_config.cleaner_enable,
+            cleaner_backoff_ms=manager_config.cleaner_backoff_ms,
         )
         self.transaction_verifier: TransactionVerifier | None = None
         """Set by the transaction coordinator; without it a transactional batch is trusted to
         belong to its producer's transaction, as before KIP-890."""
-        self._next_cleaning_ms = 0
-        self._next_producer_expiration_ms = 0
         self._partitions: dict[TopicPartition, HostedPartition] = {}
         self._image = _EMPTY_IMAGE
         self._topic_names: dict[uuid.UUID, str] = {}
@@ -171,42 +170,23 @@ class ReplicaManager:
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Serve until cancelled: housekeeping on the log manager's timers; close logs on exit."""
         self.start()
+        housekeeping = Housekeeping(
+            self.log_manager, lambda: self._partitions, self._housekeeping_config, now_ms=self._now_ms()
+        )
         try:
             task_status.started()
             while True:
                 now = self._now_ms()
-                due = self.housekeeping(now)
-                delay_ms = min(max(due - now, 0), _MAX_HOUSEKEEPING_SLEEP_MS)
+                housekeeping.mutate(now)
+                await housekeeping.flush_rolled_segments()
+                await housekeeping.write_checkpoints(now)
+                now = self._now_ms()
+                delay_ms = min(max(housekeeping.next_due_ms(now) - now, 0), _MAX_HOUSEKEEPING_SLEEP_MS)
                 with trio.move_on_after(delay_ms / 1000):
                     await self._housekeeping_due.wait()
                 self._housekeeping_due = trio.Event()
         finally:
             self.close()
-
-    def housekeeping(self, now_ms: int) -> int:
-        """One round of periodic work; returns when the next one is due (ms).
-
-        Retention, flushes, checkpoints and deleted files (the log manager's timers); compaction
-        of compacted topics bounded by each partition's last stable offset
-        (``log.cleaner.backoff.ms``); expiry of idle producers (``producer.id.expiration.ms``).
-        Compaction runs on the trio thread: a long pass delays requests meanwhile.
-        """
-        due = self.log_manager.maintain(now_ms)
-        if self._cleaner_enabled and now_ms >= self._next_cleaning_ms:
-            self._next_cleaning_ms = now_ms + self._cleaner_backoff_ms
-            bounds = {tp: hosted.last_stable_offset for tp, hosted in self._partitions.items()}
-            for topic_partition in self.log_manager.clean_logs(now_ms, bounds):
-                hosted = self._partitions.get(topic_partition)
-                if hosted is not None:
-                    hosted.transactions.sync_segments()
-        if now_ms >= self._next_producer_expiration_ms:
-            self._next_producer_expiration_ms = now_ms + PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS
-            for hosted in self._partitions.values():
-                hosted.transactions.maintain(now_ms)
-        deadlines = [due, self._next_producer_expiration_ms]
-        if self._cleaner_enabled:
-            deadlines.append(self._next_cleaning_ms)
-        return min(deadlines)
 
     def close(self) -> None:
         """Stop serving, wake every waiter, snapshot producer state, flush and close every log,

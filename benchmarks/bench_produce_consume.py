@@ -1,0 +1,363 @@
+"""Broker throughput and latency with librdkafka (confluent-kafka) as the load generator.
+
+Run ``.venv/bin/python benchmarks/bench_produce_consume.py`` (``--quick`` for a rough pass).
+Without ``--bootstrap`` it starts ``wirekafka serve`` itself as a subprocess on a free port with a
+temp data dir (stopped and removed at the end) and reads the broker's CPU time from
+``/proc/<pid>/stat``. ``--bootstrap HOST:PORT`` measures a running broker instead (``--pid`` for
+its CPU time); given twice, the same workload runs against both and the ratios are printed, so
+wirekafka can be compared with Apache Kafka on the same machine.
+
+Workloads (each on a fresh topic of ``--partitions`` partitions):
+
+(a) **produce 100 B**: ``--records`` records of 100 bytes, acks=1, linger.ms=5, no compression,
+    as fast as the producer takes them; records/s from the first ``produce`` to ``flush``.
+(b) **produce 100 KB**: ``--large-mb`` MB in 100 KB records, acks=1; MB/s.
+(c) **consume**: read the records of (a) from the start with one consumer; records/s.
+(d) **end-to-end latency**: ``--rate`` records/s (2,000) for ``--seconds``, linger.ms=0, acks=1,
+    one consumer long-polling the topic; each value carries its send time (same process, one
+    monotonic clock); p50 / p99 / max of receive - send.
+
+For each workload it prints the wall time, the broker's CPU seconds (user+system) and this
+process's (librdkafka's threads included), so a workload whose client saturates a core shows as
+such rather than as a broker figure. ``--profile FILE`` runs the started broker under cProfile
+and prints its top functions at the end (figures are then lower). Figures are recorded in
+``docs/performance.md`` ("Broker throughput").
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import pstats
+import shutil
+import signal
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+ROOT = Path(__file__).resolve().parents[1]
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# ---- broker process ------------------------------------------------------------------------
+
+
+def process_cpu_seconds(pid: int | None) -> float | None:
+    """utime + stime of ``pid`` (all its threads), from ``/proc/<pid>/stat``."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def own_cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def started_broker(profile: str | None) -> Iterator[tuple[str, int]]:
+    """``wirekafka serve`` on a free port and a temp data dir; yields (bootstrap, pid)."""
+    data = Path(tempfile.mkdtemp(prefix="wirekafka-bench-"))
+    port = free_port()
+    command = [sys.executable]
+    if profile:
+        command += ["-m", "cProfile", "-o", profile]
+    command += ["-m", "wirekafka", "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", str(data)]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline().decode()
+        if "listening on" not in line:
+            raise RuntimeError(f"broker did not start: {line}")
+        yield f"127.0.0.1:{port}", process.pid
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+# ---- measurements --------------------------------------------------------------------------
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float
+    unit: str
+    wall_s: float
+    broker_cpu_s: float | None
+    client_cpu_s: float
+    extra: dict[str, float] = field(default_factory=dict)
+
+    def line(self) -> str:
+        broker = "n/a" if self.broker_cpu_s is None else f"{self.broker_cpu_s:6.2f} s"
+        detail = "".join(f", {key} {value:,.2f}" for key, value in self.extra.items())
+        return (
+            f"  {self.name:<28} {self.value:>14,.1f} {self.unit:<10} wall {self.wall_s:6.2f} s, "
+            f"broker CPU {broker}, client CPU {self.client_cpu_s:6.2f} s{detail}"
+        )
+
+
+@contextlib.contextmanager
+def measured(pid: int | None) -> Iterator[dict[str, float | None]]:
+    box: dict[str, float | None] = {}
+    broker_before, client_before, start = process_cpu_seconds(pid), own_cpu_seconds(), time.perf_counter()
+    yield box
+    box["wall"] = time.perf_counter() - start
+    broker_after = process_cpu_seconds(pid)
+    box["broker"] = None if broker_before is None or broker_after is None else broker_after - broker_before
+    box["client"] = own_cpu_seconds() - client_before
+
+
+def create_topic(bootstrap: str, partitions: int) -> str:
+    name = f"bench-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    for future in admin.create_topics(
+        [NewTopic(name, partitions, 1, config={"max.message.bytes": str(2 * 1024 * 1024)})]
+    ).values():
+        future.result(30)
+    time.sleep(0.5)  # let the partitions' leaders settle before the clock starts
+    return name
+
+
+def producer(bootstrap: str, **settings: Any) -> Producer:
+    config: dict[str, Any] = {
+        "bootstrap.servers": bootstrap,
+        "enable.idempotence": False,
+        "acks": "1",
+        "queue.buffering.max.messages": 2_000_000,
+        "queue.buffering.max.kbytes": 2_000_000,
+    }
+    config.update(settings)
+    return Producer(config)
+
+
+def produce_flood(
+    bootstrap: str, topic: str, count: int, size: int, linger_ms: int, pid: int | None
+) -> Figure:
+    client = producer(bootstrap, **{"linger.ms": linger_ms, "batch.size": 1_000_000})
+    value = os.urandom(size)
+    errors: list[Any] = []
+
+    def delivered(error: Any, _message: Any) -> None:
+        if error is not None:
+            errors.append(error)
+
+    with measured(pid) as box:
+        for _ in range(count):
+            while True:
+                try:
+                    client.produce(topic, value=value, on_delivery=delivered)
+                    break
+                except BufferError:
+                    client.poll(0.01)
+        client.flush(600)
+    if errors:
+        raise RuntimeError(f"{len(errors)} delivery errors, first: {errors[0]}")
+    wall = float(box["wall"] or 0)
+    if size >= 10_000:
+        return Figure(
+            f"produce {size // 1000} KB acks=1",
+            count * size / wall / 1e6,
+            "MB/s",
+            wall,
+            box["broker"],
+            float(box["client"] or 0),
+        )
+    return Figure(
+        f"produce {size} B acks=1 linger 5",
+        count / wall,
+        "records/s",
+        wall,
+        box["broker"],
+        float(box["client"] or 0),
+    )
+
+
+def consume_all(bootstrap: str, topic: str, partitions: int, count: int, pid: int | None) -> Figure:
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"bench-{uuid.uuid4().hex[:6]}",
+            "enable.auto.commit": False,
+            "fetch.max.bytes": 52_428_800,
+            "max.partition.fetch.bytes": 10_485_760,
+            "queued.max.messages.kbytes": 1_048_576,
+        }
+    )
+    consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
+    seen = 0
+    with measured(pid) as box:
+        while seen < count:
+            messages = consumer.consume(10_000, 1.0)
+            for message in messages:
+                if message.error() is not None:
+                    raise KafkaException(message.error())
+            seen += len(messages)
+    consumer.close()
+    wall = float(box["wall"] or 0)
+    return Figure(
+        "consume from start", seen / wall, "records/s", wall, box["broker"], float(box["client"] or 0)
+    )
+
+
+def latency(bootstrap: str, topic: str, rate: int, seconds: float, pid: int | None) -> Figure:
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"latency-{uuid.uuid4().hex[:6]}",
+            "enable.auto.commit": False,
+            "fetch.wait.max.ms": 500,
+            "fetch.min.bytes": 1,
+        }
+    )
+    consumer.assign([TopicPartition(topic, 0, 0)])
+    samples: list[float] = []
+    total = int(rate * seconds)
+    done = threading.Event()
+
+    def receive() -> None:
+        while len(samples) < total and not done.is_set():
+            message = consumer.poll(0.2)
+            if message is None or message.error() is not None:
+                continue
+            (sent,) = struct.unpack_from(">d", message.value())
+            samples.append(time.perf_counter() - sent)
+
+    reader = threading.Thread(target=receive)
+    reader.start()
+    time.sleep(1.0)  # the consumer has joined its partition and is long-polling
+    client = producer(bootstrap, **{"linger.ms": 0})
+    padding = bytes(92)
+    with measured(pid) as box:
+        start = time.perf_counter()
+        for index in range(total):
+            due = start + index / rate
+            pause = due - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            client.produce(topic, partition=0, value=struct.pack(">d", time.perf_counter()) + padding)
+            client.poll(0)
+        client.flush(60)
+        reader.join(30)
+        done.set()
+    consumer.close()
+    if not samples:
+        raise RuntimeError("no record came back")
+    ordered = sorted(samples)
+    p50 = statistics.median(ordered) * 1000
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+    return Figure(
+        f"end-to-end {rate}/s linger 0",
+        p99,
+        "ms p99",
+        float(box["wall"] or 0),
+        box["broker"],
+        float(box["client"] or 0),
+        {"p50 ms": p50, "max ms": ordered[-1] * 1000, "received": float(len(samples))},
+    )
+
+
+WORKLOADS = ("small", "large", "consume", "latency")
+
+
+def run_suite(bootstrap: str, pid: int | None, args: argparse.Namespace) -> list[Figure]:
+    figures: list[Figure] = []
+    chosen = set(args.only or WORKLOADS)
+
+    def record(figure: Figure) -> None:
+        figures.append(figure)
+        print(figure.line(), flush=True)
+
+    small = create_topic(bootstrap, args.partitions)
+    if chosen & {"small", "consume"}:
+        record(produce_flood(bootstrap, small, args.records, 100, 5, pid))
+    if "large" in chosen:
+        large = create_topic(bootstrap, args.partitions)
+        count = max(1, args.large_mb * 1_000_000 // 100_000)
+        record(produce_flood(bootstrap, large, count, 100_000, 5, pid))
+    if "consume" in chosen:
+        record(consume_all(bootstrap, small, args.partitions, args.records, pid))
+    if "latency" in chosen:
+        record(latency(bootstrap, create_topic(bootstrap, 1), args.rate, args.seconds, pid))
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--bootstrap", action="append", default=[], help="HOST:PORT of a running broker (twice: compare)"
+    )
+    parser.add_argument(
+        "--pid", action="append", type=int, default=[], help="pid of each --bootstrap broker (CPU time)"
+    )
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--large-mb", type=int, default=1000)
+    parser.add_argument("--partitions", type=int, default=3)
+    parser.add_argument("--rate", type=int, default=2000)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--quick", action="store_true", help="200k small records, 200 MB large, 5 s latency")
+    parser.add_argument("--profile", metavar="FILE", help="run the started broker under cProfile into FILE")
+    parser.add_argument(
+        "--only", action="append", choices=WORKLOADS, help="run only these workloads (repeatable)"
+    )
+    args = parser.parse_args()
+    if args.quick:
+        args.records, args.large_mb, args.seconds = 200_000, 200, 5.0
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}", flush=True
+    )
+    results: list[list[Figure]] = []
+    if not args.bootstrap:
+        with started_broker(args.profile) as (bootstrap, pid):
+            print(f"wirekafka (started, pid {pid}) at {bootstrap}", flush=True)
+            results.append(run_suite(bootstrap, pid, args))
+        if args.profile:
+            print(f"\ntop functions of the broker by own time ({args.profile}):")
+            pstats.Stats(args.profile).sort_stats("tottime").print_stats(25)
+    else:
+        for index, bootstrap in enumerate(args.bootstrap):
+            pid = args.pid[index] if index < len(args.pid) else None
+            print(f"broker {index + 1} at {bootstrap}" + (f" (pid {pid})" if pid else ""), flush=True)
+            results.append(run_suite(bootstrap, pid, args))
+    if len(results) == 2:
+        print("\nratios (first / second):")
+        for first, second in zip(results[0], results[1], strict=True):
+            better: Callable[[float, float], float] = (
+                (lambda a, b: b / a) if "ms" in first.unit else (lambda a, b: a / b)
+            )
+            print(f"  {first.name:<28} {better(first.value, second.value):6.2f}x")
+
+
+if __name__ == "__main__":
+    main()

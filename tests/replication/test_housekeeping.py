@@ -1,0 +1,108 @@
+"""Housekeeping passes: retention, rolled-segment flushes and checkpoints, driven with explicit time."""
+
+from __future__ import annotations
+
+from tests.replication.helpers import EMPTY, client_batch, image, topic, values_of
+from wirekafka.log.checkpoints import (
+    RECOVERY_POINT_CHECKPOINT,
+    REPLICATION_OFFSET_CHECKPOINT,
+    read_offset_checkpoint,
+)
+from wirekafka.log.topic_partition import TopicPartition
+from wirekafka.protocol.errors import ErrorCode
+from wirekafka.replication.housekeeping import INITIAL_TASK_DELAY_MS, Housekeeping, HousekeepingConfig
+from wirekafka.replication.operations import AppendEntry
+from wirekafka.replication.replica_manager import ReplicaManager
+
+CONFIG = HousekeepingConfig(
+    retention_check_interval_ms=1000,
+    flush_scheduler_interval_ms=10**12,
+    cleaner_enabled=True,
+    cleaner_backoff_ms=1000,
+)
+SMALL_SEGMENTS = {"internal.segment.bytes": "400", "file.delete.delay.ms": "0"}
+
+
+async def fill(manager: ReplicaManager, name: str, count: int, timestamp: int) -> None:
+    for _ in range(count):
+        (result,) = await manager.append_records(
+            [AppendEntry(name, 0, client_batch([b"v" * 100], timestamp=timestamp))],
+            required_acks=1,
+            timeout_ms=1000,
+        )
+        assert result.error_code == ErrorCode.NO_ERROR
+
+
+def housekeeping(manager: ReplicaManager, now: int) -> Housekeeping:
+    return Housekeeping(manager.log_manager, lambda: manager._partitions, CONFIG, now_ms=now)
+
+
+async def test_retention_deletes_old_segments_after_the_initial_delay(manager: ReplicaManager) -> None:
+    manager.apply_metadata(EMPTY, image(topic("t", configs={**SMALL_SEGMENTS, "retention.ms": "60000"})))
+    now = manager._now_ms()
+    await fill(manager, "t", 10, timestamp=now - 3_600_000)
+    await fill(manager, "t", 1, timestamp=now)
+    segments_before = len(manager.partition("t", 0).log.segments)  # type: ignore[union-attr]
+    assert segments_before > 3
+    work = housekeeping(manager, now)
+    work.mutate(now)  # within the initial delay: nothing yet
+    assert manager.offsets("t", 0) == (0, 11, 11)
+    work.mutate(now + INITIAL_TASK_DELAY_MS)
+    log_start, high_watermark, log_end = manager.offsets("t", 0)  # type: ignore[misc]
+    assert (high_watermark, log_end) == (11, 11)
+    assert 0 < log_start <= 10
+    assert len(manager.partition("t", 0).log.segments) < segments_before  # type: ignore[union-attr]
+    assert manager.list_offset("t", 0, -2, isolation_level=None).offset == log_start
+
+
+async def test_rolled_segments_are_flushed_and_checkpoints_written(manager: ReplicaManager) -> None:
+    manager.apply_metadata(EMPTY, image(topic("t", configs=SMALL_SEGMENTS)))
+    now = manager._now_ms()
+    await fill(manager, "t", 8, timestamp=now)
+    log = manager.partition("t", 0).log  # type: ignore[union-attr]
+    assert log.has_rolled_segments_to_flush and log.recovery_point == 0
+    work = housekeeping(manager, now)
+    await work.flush_rolled_segments()
+    assert not log.has_rolled_segments_to_flush
+    assert log.recovery_point == log.active_segment.base_offset > 0
+    await work.write_checkpoints(now)
+    assert not (manager.log_dir / REPLICATION_OFFSET_CHECKPOINT).exists()  # not due yet
+    await work.write_checkpoints(now + INITIAL_TASK_DELAY_MS)
+    high_watermarks = read_offset_checkpoint(manager.log_dir / REPLICATION_OFFSET_CHECKPOINT)
+    recovery_points = read_offset_checkpoint(manager.log_dir / RECOVERY_POINT_CHECKPOINT)
+    assert high_watermarks[TopicPartition("t", 0)] == 8
+    assert recovery_points[TopicPartition("t", 0)] == log.recovery_point
+
+
+async def test_compaction_keeps_the_latest_value_of_each_key(manager: ReplicaManager) -> None:
+    manager.apply_metadata(
+        EMPTY,
+        image(
+            topic(
+                "c",
+                configs={**SMALL_SEGMENTS, "cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.01"},
+            )
+        ),
+    )
+    now = manager._now_ms()
+    for round_number in range(6):
+        batch = client_batch(
+            [b"%d-%d" % (key, round_number) for key in range(3)],
+            keys=[b"k%d" % k for k in range(3)],
+            timestamp=now,
+        )
+        (result,) = await manager.append_records(
+            [AppendEntry("c", 0, batch)], required_acks=1, timeout_ms=1000
+        )
+        assert result.error_code == ErrorCode.NO_ERROR
+    before = manager.partition("c", 0).log.size_in_bytes  # type: ignore[union-attr]
+    housekeeping(manager, now).mutate(now + INITIAL_TASK_DELAY_MS)
+    assert manager.partition("c", 0).log.size_in_bytes < before  # type: ignore[union-attr]
+    survivors: list[bytes | None] = []
+    offset = 0
+    while offset < 18:  # one segment per read
+        read = manager.read_internal("c", 0, offset, max_bytes=1 << 20)
+        survivors.extend(values_of(read.records))
+        offset = read.next_offset
+    assert survivors[-3:] == [b"0-5", b"1-5", b"2-5"]
+    assert len(survivors) < 18
