@@ -21,7 +21,8 @@ ComponentFactory = Callable[["Broker"], Any]
 def default_components() -> list[ComponentFactory]:
     """The factories of a full node. Imports stay inside so a module that fails shows up here."""
     from wirekafka.controller.local_runtime import local_controller
+    from wirekafka.coordinator.txn.coordinator import build_transaction_coordinator
     from wirekafka.replication.replica_manager import create_replica_manager
 
-    factories: list[ComponentFactory] = [local_controller, create_replica_manager]
+    factories: list[ComponentFactory] = [local_controller, create_replica_manager, build_transaction_coordinator]
     return factories

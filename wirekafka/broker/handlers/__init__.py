@@ -9,6 +9,7 @@ from wirekafka.broker.handlers import (
     metadata,
     offsets,
     produce,
+    txn,
 )
 
-__all__ = ["admin", "api_versions", "configs", "fetch", "log_dirs", "metadata", "offsets", "produce"]
+__all__ = ["admin", "api_versions", "configs", "fetch", "log_dirs", "metadata", "offsets", "produce", "txn"]

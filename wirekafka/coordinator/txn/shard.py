@@ -287,7 +287,9 @@ class TransactionCoordinatorShard:
         else:
             return TxnResult(response=InitProducerIdResult(ErrorCode.PRODUCER_FENCED))
         record = self._write(new)
-        return TxnResult([record], InitProducerIdResult(ErrorCode.NO_ERROR, new.producer_id, new.producer_epoch))
+        return TxnResult(
+            [record], InitProducerIdResult(ErrorCode.NO_ERROR, new.producer_id, new.producer_epoch)
+        )
 
     def _fence_and_abort(self, metadata: TransactionMetadata, now_ms: int) -> TransactionMetadata:
         """Kafka's ``prepareFenceProducerEpoch`` then the fencing ``PrepareAbort`` of ``endTransaction``."""
@@ -374,7 +376,9 @@ class TransactionCoordinatorShard:
         if error != ErrorCode.NO_ERROR or metadata is None:
             return dict.fromkeys(partitions, error)
         return {
-            partition: ErrorCode.NO_ERROR if partition in metadata.partitions else ErrorCode.TRANSACTION_ABORTABLE
+            partition: ErrorCode.NO_ERROR
+            if partition in metadata.partitions
+            else ErrorCode.TRANSACTION_ABORTABLE
             for partition in partitions
         }
 
