@@ -64,16 +64,15 @@ class ProducerIdManager:
         return self.next_nowait()
 
     async def ensure(self) -> None:
-        """Make sure an id is at hand, and prefetch the next block when this one runs low."""
-        if self._available() and not self._running_low():
+        """Make sure an id is at hand, and prefetch the next block when this one runs low.
+
+        Raises:
+            ProducerIdUnavailableError: the controller could not allocate a block.
+        """
+        if not self._needs_block():
             return
         async with self._lock:
-            if self._available() and not self._running_low():
-                return
-            if self._pending is not None:
-                if not self._available():
-                    self._install(self._pending)
-                    self._pending = None
+            if not self._needs_block():
                 return
             try:
                 block = await self._fetch_block()
@@ -82,19 +81,17 @@ class ProducerIdManager:
             except Exception as exc:
                 logger.warning("could not allocate a producer id block: %s", exc)
                 raise ProducerIdUnavailableError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) from exc
-            if self._available():
+            if self._next_id < self._end:
                 self._pending = block
             else:
                 self._install(block)
 
-    def _available(self) -> bool:
-        return self._next_id < self._end or self._pending is not None
-
-    def _running_low(self) -> bool:
-        if self._pending is not None or self._size == 0:
-            return self._size == 0 and self._pending is None
-        used = self._size - (self._end - self._next_id)
-        return used >= self._size * PREFETCH_RATIO
+    def _needs_block(self) -> bool:
+        """No next block yet, and the current one is used up or 90% used."""
+        if self._pending is not None:
+            return False
+        remaining = self._end - self._next_id
+        return remaining <= 0 or remaining <= self._size * (1 - PREFETCH_RATIO)
 
     def _install(self, block: tuple[int, int]) -> None:
         first, size = block
