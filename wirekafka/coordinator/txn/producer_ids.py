@@ -17,12 +17,12 @@ import trio
 from wirekafka.coordinator.txn.shard import ProducerIdUnavailableError
 from wirekafka.protocol.errors import ErrorCode
 
-__all__ = ["PREFETCH_RATIO", "ProducerIdManager"]
+__all__ = ["PREFETCH_REMAINING_TENTHS", "ProducerIdManager"]
 
 logger = logging.getLogger("wirekafka.coordinator.txn")
 
-PREFETCH_RATIO = 0.9
-"""Fetch the next block once this share of the current one is used (Kafka's 90%)."""
+PREFETCH_REMAINING_TENTHS = 1
+"""Fetch the next block once only this many tenths of the current one are left (Kafka: 90% used)."""
 
 BlockSource = Callable[[], Awaitable[tuple[int, int]]]
 """Returns (first producer id, block size) of a freshly allocated block."""
@@ -91,7 +91,7 @@ class ProducerIdManager:
         if self._pending is not None:
             return False
         remaining = self._end - self._next_id
-        return remaining <= 0 or remaining <= self._size * (1 - PREFETCH_RATIO)
+        return remaining <= 0 or remaining * 10 <= self._size * PREFETCH_REMAINING_TENTHS
 
     def _install(self, block: tuple[int, int]) -> None:
         first, size = block
