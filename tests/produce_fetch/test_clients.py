@@ -298,3 +298,30 @@ def test_kcat_round_trip(broker: RunningBroker, new_topic: Any, codec: str) -> N
         timeout=60,
     )
     assert consumed.stdout.decode().splitlines() == [f"key{i}=line {i}@{i}" for i in range(25)]
+
+
+def test_kafka_python_consumes_through_an_incremental_fetch_session(broker: RunningBroker, new_topic: Any) -> None:
+    """kafka-python 3 implements KIP-227: its fetches after the first are incremental."""
+    topic = new_topic(3)
+    sessions = broker.broker.replica_manager.fetch_sessions
+    producer = kafka_python_producer(broker, acks=1)
+    consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap, group_id=None, enable_auto_commit=False)
+    consumer.assign([KafkaTopicPartition(topic, p) for p in range(3)])
+    consumer.seek_to_beginning()
+    got: list[Any] = []
+    epochs: set[int] = set()
+    try:
+        for round_number in range(5):
+            for partition in range(3):
+                producer.send(topic, value=b"%d-%d" % (round_number, partition), partition=partition)
+            producer.flush()
+            deadline = time.monotonic() + 30
+            while len(got) < 3 * (round_number + 1) and time.monotonic() < deadline:
+                for records in consumer.poll(timeout_ms=200).values():
+                    got.extend(records)
+            epochs.update(session.epoch for session in sessions.sessions())
+    finally:
+        consumer.close()
+        producer.close()
+    assert sorted(r.value for r in got) == sorted(b"%d-%d" % (r, p) for r in range(5) for p in range(3))
+    assert max(epochs, default=0) > 2  # the session advanced through incremental fetches

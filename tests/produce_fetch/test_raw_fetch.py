@@ -66,7 +66,7 @@ def test_fetch_at_every_version(broker: RunningBroker, wire: Wire, version: int)
     assert partition.aborted_transactions is None
     assert values_of(bytes(partition.records)) == [b"a", b"b", b"c"]
     if version >= 7:
-        assert response.session_id == 0
+        assert response.session_id == 0  # fetch_request asks for no session (epoch -1)
 
 
 def test_unknown_topic_id(broker: RunningBroker, wire: Wire) -> None:
@@ -93,15 +93,49 @@ def test_aborted_transactions_only_for_read_committed(wire: Wire) -> None:
     assert values_of(bytes(committed.responses[0].partitions[0].records)) == [b"a"]
 
 
-def test_fetch_sessions_are_not_kept(wire: Wire) -> None:
-    name = topic_with(wire, client_batch([b"a"]))
+def test_incremental_fetch_sessions(wire: Wire) -> None:
+    """KIP-227 over the wire: a session is created, then only what moved is sent."""
+    fetch_class = REQUESTS[ApiKey.FETCH]
+    name = topic_with(wire, client_batch([b"a"]), partitions=2)
     full = wire.call(ApiKey.FETCH, 12, fetch_request(name, 0, 0, session_id=0, session_epoch=0))
-    assert (full.error_code, full.session_id) == (0, 0)
+    assert full.error_code == 0 and full.session_id > 0
     assert values_of(bytes(full.responses[0].partitions[0].records)) == [b"a"]
-    incremental = wire.call(ApiKey.FETCH, 12, fetch_request(name, 0, 0, session_id=0, session_epoch=1))
-    assert (incremental.error_code, incremental.responses) == (ErrorCode.FETCH_SESSION_ID_NOT_FOUND, [])
-    stale = wire.call(ApiKey.FETCH, 12, fetch_request(name, 0, 0, session_id=1234, session_epoch=5))
-    assert stale.error_code == ErrorCode.FETCH_SESSION_ID_NOT_FOUND
+    session = full.session_id
+
+    def incremental(epoch: int, *partitions: tuple[int, int]) -> object:
+        body = fetch_request(name, 0, 0, session_id=session, session_epoch=epoch)
+        body.topics[0].partitions = [
+            fetch_class.FetchPartition(partition=p, fetch_offset=offset, partition_max_bytes=1 << 20)
+            for p, offset in partitions
+        ]
+        if not partitions:
+            body.topics = []
+        return wire.call(ApiKey.FETCH, 12, body)
+
+    # The consumer moved to offset 1 and adds partition 1 (empty: sent once, as its state is new).
+    moved = incremental(1, (0, 1), (1, 0))
+    assert (moved.error_code, moved.session_id) == (0, session)
+    assert [(p.partition_index, p.high_watermark) for t in moved.responses for p in t.partitions] == [(1, 0)]
+    quiet = incremental(2)
+    assert (quiet.error_code, quiet.responses) == (0, [])
+    wire.call(ApiKey.PRODUCE, 9, produce_request(name, 0, client_batch([b"b"])))
+    news = incremental(3)
+    ((topic,),) = [news.responses]
+    assert [(p.partition_index, p.high_watermark) for p in topic.partitions] == [(0, 2)]
+    assert values_of(bytes(topic.partitions[0].records)) == [b"b"]
+    assert incremental(3).error_code == ErrorCode.INVALID_FETCH_SESSION_EPOCH
+    closing = wire.call(ApiKey.FETCH, 12, fetch_request(name, 0, 0, session_id=session, session_epoch=-1))
+    assert (closing.error_code, closing.session_id) == (0, 0)
+    assert incremental(4).error_code == ErrorCode.FETCH_SESSION_ID_NOT_FOUND
+    unknown = wire.call(ApiKey.FETCH, 12, fetch_request(name, 0, 0, session_id=0, session_epoch=1))
+    assert (unknown.error_code, unknown.responses) == (ErrorCode.FETCH_SESSION_ID_NOT_FOUND, [])
+
+
+def test_sessionless_fetches_get_session_id_zero(wire: Wire) -> None:
+    name = topic_with(wire, client_batch([b"a"]))
+    response = wire.call(ApiKey.FETCH, 12, fetch_request(name, 0, 0, session_id=0, session_epoch=-1))
+    assert (response.error_code, response.session_id) == (0, 0)
+    assert values_of(bytes(response.responses[0].partitions[0].records)) == [b"a"]
 
 
 def test_out_of_range(wire: Wire) -> None:

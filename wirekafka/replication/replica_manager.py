@@ -47,6 +47,7 @@ from wirekafka.replication.append_validation import (
     validate_client_batch,
     validate_internal_batches,
 )
+from wirekafka.replication.fetch_sessions import FetchSessionCache
 from wirekafka.replication.hosted_partition import HostedPartition
 from wirekafka.replication.housekeeping import Housekeeping, HousekeepingConfig
 from wirekafka.replication.operations import (
@@ -141,6 +142,7 @@ class ReplicaManager:
             cleaner_enabled=manager_config.cleaner_enable,
             cleaner_backoff_ms=manager_config.cleaner_backoff_ms,
         )
+        self.fetch_sessions = FetchSessionCache()
         self.transaction_verifier: TransactionVerifier | None = None
         """Set by the transaction coordinator; without it a transactional batch is trusted to
         belong to its producer's transaction, as before KIP-890."""
@@ -384,12 +386,7 @@ class ReplicaManager:
         found = self._hosted_or_error(topic, partition)
         if isinstance(found, ErrorCode):
             return found
-        error = found.state.check_leader_epoch(current_leader_epoch)
-        if error != ErrorCode.NO_ERROR:
-            return error
-        if require_leader and not found.state.is_leader:
-            return ErrorCode.NOT_LEADER_OR_FOLLOWER
-        return found
+        return _epoch_and_leader_checked(found, current_leader_epoch, require_leader)
 
     def leader_and_epoch(self, topic: str, partition: int) -> tuple[int, int]:
         """(leader id, leader epoch) from the current image; (-1, -1) when unknown."""
@@ -647,12 +644,7 @@ class ReplicaManager:
         ):
             found = ErrorCode.INCONSISTENT_TOPIC_ID
         if not isinstance(found, ErrorCode):
-            found = self._local_or_error(
-                request.topic,
-                request.partition,
-                request.current_leader_epoch,
-                require_leader=params.fetch_only_leader,
-            )
+            found = _epoch_and_leader_checked(found, request.current_leader_epoch, params.fetch_only_leader)
         if (
             not isinstance(found, ErrorCode)
             and params.is_from_follower
@@ -884,6 +876,17 @@ class ReplicaManager:
         if hosted is None:
             return None
         return hosted.log_start_offset, hosted.high_watermark, hosted.log_end_offset
+
+
+def _epoch_and_leader_checked(
+    hosted: HostedPartition, current_leader_epoch: int, require_leader: bool
+) -> HostedPartition | ErrorCode:
+    error = hosted.state.check_leader_epoch(current_leader_epoch)
+    if error != ErrorCode.NO_ERROR:
+        return error
+    if require_leader and not hosted.state.is_leader:
+        return ErrorCode.NOT_LEADER_OR_FOLLOWER
+    return hosted
 
 
 def create_replica_manager(broker: Broker) -> ReplicaManager:

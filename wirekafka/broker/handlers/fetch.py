@@ -6,10 +6,9 @@ zstd, v11 ``rack_id`` and ``preferred_read_replica`` (KIP-392), v12 is flexible 
 ``last_fetched_epoch`` / ``diverging_epoch``, v13 names topics by id (KIP-516), v15 moves the
 replica id into ``replica_state``, v16 adds ``current_leader`` / ``node_endpoints`` (KIP-951).
 
-Fetch sessions: this broker keeps no session cache (Kafka with
-``max.incremental.fetch.session.cache.slots=0``): a full fetch (epoch 0 or -1) is served and
-answered with session id 0 -- "no session was created" -- so clients keep sending full fetches;
-an incremental one (epoch > 0) gets FETCH_SESSION_ID_NOT_FOUND, as for an evicted session.
+Fetch sessions (KIP-227, ``replication/fetch_sessions.py``): a full fetch with epoch 0 creates a
+session when the cache has room and answers with its id; incremental fetches then list only what
+changed and get only the partitions that moved. Epoch -1 is sessionless (session id 0).
 
 Records go out exactly as stored: the replica manager reads whole batches with one ``pread``
 per partition and nothing here decodes them.
@@ -17,6 +16,7 @@ per partition and nothing here decodes them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from wirekafka.broker.context import RequestContext
@@ -26,6 +26,7 @@ from wirekafka.metadata.image import BrokerImage
 from wirekafka.protocol.api_keys import ApiKey
 from wirekafka.protocol.errors import ErrorCode
 from wirekafka.protocol.messages.fetch import FetchResponse
+from wirekafka.replication.fetch_sessions import FINAL_EPOCH, NO_SESSION
 from wirekafka.replication.operations import (
     FetchParams,
     FetchPartition,
@@ -33,23 +34,13 @@ from wirekafka.replication.operations import (
     IsolationLevel,
 )
 
-INITIAL_EPOCH = 0
-FINAL_EPOCH = -1
-NO_SESSION = 0
-
 
 @handles(ApiKey.FETCH, versions=(4, 17))
 async def fetch(ctx: RequestContext, request: Any) -> Any:
     version = ctx.api_version
-    if version >= 7 and request.session_epoch not in (INITIAL_EPOCH, FINAL_EPOCH):
-        return FetchResponse(
-            throttle_time_ms=0,
-            error_code=ErrorCode.FETCH_SESSION_ID_NOT_FOUND,
-            session_id=NO_SESSION,
-            responses=[],
-        )
     manager = ctx.broker.replica_manager
-    image = ctx.broker.metadata_image
+    if manager is None:
+        return FetchResponse(throttle_time_ms=0, error_code=ErrorCode.NO_ERROR, responses=[])
     replica_id = request.replica_state.replica_id if version >= 15 else request.replica_id
     isolation = (
         IsolationLevel.READ_COMMITTED if request.isolation_level == 1 else IsolationLevel.READ_UNCOMMITTED
@@ -63,45 +54,69 @@ async def fetch(ctx: RequestContext, request: Any) -> Any:
         # KIP-392: from v11 a consumer may read from a follower; older consumers need the leader.
         fetch_only_leader=replica_id >= 0 or version < 11,
     )
+    listed = list(_listed_partitions(manager, request, version))
+    context = manager.fetch_sessions.new_context(
+        version=version,
+        session_id=request.session_id if version >= 7 else NO_SESSION,
+        session_epoch=request.session_epoch if version >= 7 else FINAL_EPOCH,
+        is_follower=replica_id >= 0,
+        partitions=listed,
+        forgotten=_forgotten(request, version),
+        now_ms=ctx.broker.now_ms(),
+        resolve_topic=manager.topic_name,
+    )
+    if context.error_code != ErrorCode.NO_ERROR:
+        return FetchResponse(
+            throttle_time_ms=0, error_code=context.error_code, session_id=NO_SESSION, responses=[]
+        )
+    image = ctx.broker.metadata_image
     wanted: list[FetchPartition] = []
     erroneous: list[FetchPartitionResult] = []
-    for topic in request.topics:
-        name = topic.topic
-        topic_id = None
-        if version >= 13:
-            topic_id = topic.topic_id
-            name = manager.topic_name(topic_id) if manager is not None else None
-        for partition in topic.partitions:
-            if name is None:
-                erroneous.append(
-                    FetchPartitionResult(
-                        "", partition.partition, ErrorCode.UNKNOWN_TOPIC_ID, topic_id=topic_id
-                    )
-                )
-                continue
-            if image.partition(name, partition.partition) is None or manager is None:
-                erroneous.append(
-                    FetchPartitionResult(
-                        name, partition.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, topic_id=topic_id
-                    )
-                )
-                continue
-            wanted.append(
-                FetchPartition(
-                    topic=name,
-                    partition=partition.partition,
-                    fetch_offset=partition.fetch_offset,
-                    partition_max_bytes=partition.partition_max_bytes,
-                    current_leader_epoch=partition.current_leader_epoch,
-                    last_fetched_epoch=partition.last_fetched_epoch if version >= 12 else -1,
-                    log_start_offset=partition.log_start_offset,
-                    topic_id=topic_id,
-                )
-            )
+    for partition in context.partitions:
+        if version >= 13 and not partition.topic:
+            error = ErrorCode.UNKNOWN_TOPIC_ID
+        elif image.partition(partition.topic, partition.partition) is None:
+            error = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+        else:
+            wanted.append(partition)
+            continue
+        erroneous.append(
+            FetchPartitionResult(partition.topic, partition.partition, error, topic_id=partition.topic_id)
+        )
     results = await manager.fetch(params, wanted) if wanted else []
     if version < 10:
         _refuse_zstd_topics(ctx, results)
-    return _response(ctx, results + erroneous)
+    session_id, chosen = manager.fetch_sessions.respond(context, results + erroneous, ctx.broker.now_ms())
+    return _response(ctx, chosen, session_id)
+
+
+def _listed_partitions(manager: Any, request: Any, version: int) -> Iterator[FetchPartition]:
+    """The request's partitions; from v13 the topic is named by id (unknown id: name "")."""
+    for topic in request.topics:
+        topic_id = topic.topic_id if version >= 13 else None
+        name = (manager.topic_name(topic_id) or "") if topic_id is not None else topic.topic
+        for partition in topic.partitions:
+            yield FetchPartition(
+                topic=name,
+                partition=partition.partition,
+                fetch_offset=partition.fetch_offset,
+                partition_max_bytes=partition.partition_max_bytes,
+                current_leader_epoch=partition.current_leader_epoch,
+                last_fetched_epoch=partition.last_fetched_epoch if version >= 12 else -1,
+                log_start_offset=partition.log_start_offset,
+                topic_id=topic_id,
+            )
+
+
+def _forgotten(request: Any, version: int) -> list[tuple[object, int]]:
+    """``forgotten_topics_data`` as session keys (v7+)."""
+    if version < 7:
+        return []
+    return [
+        (topic.topic_id if version >= 13 else topic.topic, index)
+        for topic in request.forgotten_topics_data
+        for index in topic.partitions
+    ]
 
 
 def _refuse_zstd_topics(ctx: RequestContext, results: list[FetchPartitionResult]) -> None:
@@ -116,7 +131,7 @@ def _refuse_zstd_topics(ctx: RequestContext, results: list[FetchPartitionResult]
             result.aborted_transactions = None
 
 
-def _response(ctx: RequestContext, results: list[FetchPartitionResult]) -> Any:
+def _response(ctx: RequestContext, results: list[FetchPartitionResult], session_id: int) -> Any:
     version = ctx.api_version
     endpoints: dict[int, BrokerImage] = {}
     topics: list[tuple[tuple[str, Any], Any]] = []
@@ -163,7 +178,7 @@ def _response(ctx: RequestContext, results: list[FetchPartitionResult]) -> Any:
         throttle_time_ms=0, error_code=ErrorCode.NO_ERROR, responses=[topic for _, topic in topics]
     )
     if version >= 7:
-        response.session_id = NO_SESSION
+        response.session_id = session_id
     if version >= 16 and endpoints:
         response.node_endpoints = [
             FetchResponse.NodeEndpoint(node_id=e.node_id, host=e.host, port=e.port, rack=e.rack)
