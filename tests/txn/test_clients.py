@@ -1,0 +1,289 @@
+"""Exactly-once with real clients: confluent-kafka (librdkafka), kafka-python and aiokafka.
+
+The broker is a subprocess (``tests.txn.broker_process``). librdkafka's transactional producer
+uses AddPartitionsToTxn v0 and AddOffsetsToTxn v0 (CLIENT-QUIRKS.md); kafka-python and aiokafka
+use older and newer versions, so together they cover the client range of every transaction API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+
+from tests.txn.clients import BrokerProcess, LossyProxy, broker, consume_all, create_topic, free_port
+
+_names = itertools.count()
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{next(_names)}-{int(time.time() * 1000) % 100_000}"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerProcess]:
+    overrides = {"transaction.abort.timed.out.transaction.cleanup.interval.ms": "200"}
+    with broker(tmp_path_factory.mktemp("txn-clients"), overrides) as process:
+        yield process
+
+
+def transactional_producer(bootstrap: str, transactional_id: str, **config: Any) -> Producer:
+    producer = Producer({"bootstrap.servers": bootstrap, "transactional.id": transactional_id, **config})
+    producer.init_transactions(30)
+    return producer
+
+
+# ---- idempotence -----------------------------------------------------------------------------------
+
+
+def test_idempotent_producer_never_duplicates_or_reorders_when_responses_are_lost(tmp_path: Path) -> None:
+    """Every 4th Produce response is lost on the way back (the batch was written): librdkafka
+    retries the batch, the broker recognises it and answers with the original offsets."""
+    proxy_port = free_port()
+    with broker(tmp_path / "data", advertised_port=proxy_port) as process:
+        proxy = LossyProxy(proxy_port, process.port, drop_every=4)
+        try:
+            create_topic(process.bootstrap, "idem", partitions=2)
+            producer = Producer(
+                {
+                    "bootstrap.servers": process.bootstrap,
+                    "enable.idempotence": True,
+                    "linger.ms": 2,
+                    "batch.num.messages": 20,
+                    "max.in.flight.requests.per.connection": 5,
+                    "retry.backoff.ms": 20,
+                }
+            )
+            failures: list[Any] = []
+            acknowledged: dict[int, list[int]] = {0: [], 1: []}
+
+            def delivered(error: Any, message: Any) -> None:
+                if error is not None:
+                    failures.append(error)
+                else:
+                    acknowledged[message.partition()].append(message.offset())
+
+            count = 3000
+            for value in range(count):
+                producer.produce(
+                    "idem", value=str(value).encode(), partition=value % 2, on_delivery=delivered
+                )
+                if value % 200 == 0:
+                    producer.poll(0)
+            assert producer.flush(60) == 0
+            assert failures == []
+            assert proxy.dropped > 0, "no response was lost: the test proved nothing"
+            stored = consume_all(process.bootstrap, "idem", read_committed=False, partitions=2)
+        finally:
+            proxy.close()
+        for partition in (0, 1):
+            values = [int(v) for v in stored if int(v) % 2 == partition]
+            assert values == list(range(partition, count, 2)), "each record once, in order"
+            assert sorted(acknowledged[partition]) == list(range(count // 2))
+
+
+# ---- transactions: confluent-kafka ----------------------------------------------------------------------
+
+
+def test_commit_and_abort_with_librdkafka(server: BrokerProcess) -> None:
+    topic = unique("txn")
+    create_topic(server.bootstrap, topic, partitions=2)
+    producer = transactional_producer(server.bootstrap, unique("tx"))
+    producer.begin_transaction()
+    for value in (b"a1", b"a2", b"a3"):
+        producer.produce(topic, value=value, partition=0)
+    producer.produce(topic, value=b"a4", partition=1)
+    assert producer.flush(30) == 0, "written to the log before the abort"
+    producer.abort_transaction(30)
+    producer.begin_transaction()
+    producer.produce(topic, value=b"c1", partition=0)
+    producer.produce(topic, value=b"c2", partition=1)
+    producer.commit_transaction(30)
+    committed = consume_all(server.bootstrap, topic, read_committed=True, partitions=2)
+    assert sorted(committed) == [b"c1", b"c2"]
+    uncommitted = consume_all(server.bootstrap, topic, read_committed=False, partitions=2)
+    assert sorted(uncommitted) == [b"a1", b"a2", b"a3", b"a4", b"c1", b"c2"]
+
+
+def test_open_transaction_holds_read_committed_consumers_back(server: BrokerProcess) -> None:
+    topic = unique("lso")
+    create_topic(server.bootstrap, topic)
+    plain = Producer({"bootstrap.servers": server.bootstrap})
+    plain.produce(topic, value=b"before", partition=0)
+    plain.flush(10)
+    producer = transactional_producer(server.bootstrap, unique("tx"))
+    producer.begin_transaction()
+    producer.produce(topic, value=b"inside", partition=0)
+    producer.flush(10)
+    plain.produce(topic, value=b"after", partition=0)
+    plain.flush(10)
+    assert consume_all(server.bootstrap, topic, read_committed=True, idle_s=2) == [b"before"]
+    assert consume_all(server.bootstrap, topic, read_committed=False, idle_s=2) == [
+        b"before",
+        b"inside",
+        b"after",
+    ]
+    producer.commit_transaction(30)
+    assert consume_all(server.bootstrap, topic, read_committed=True) == [b"before", b"inside", b"after"]
+
+
+def test_consume_transform_produce_is_exactly_once(server: BrokerProcess) -> None:
+    """Read a batch from the input in a consumer group, write it transformed and commit the
+    group's offsets in the same transaction; an aborted round is redone from the committed offsets."""
+    source, sink, group = unique("in"), unique("out"), unique("group")
+    create_topic(server.bootstrap, source)
+    create_topic(server.bootstrap, sink)
+    feeder = Producer({"bootstrap.servers": server.bootstrap})
+    for value in range(20):
+        feeder.produce(source, value=str(value).encode(), partition=0)
+    feeder.flush(10)
+    consumer = Consumer(
+        {
+            "bootstrap.servers": server.bootstrap,
+            "group.id": group,
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+            "isolation.level": "read_committed",
+        }
+    )
+    consumer.subscribe([source])
+    producer = transactional_producer(server.bootstrap, unique("ctp"))
+    processed = 0
+    abort_next = True
+    started = time.monotonic()
+    while processed < 20 and time.monotonic() - started < 90:
+        messages = consumer.consume(num_messages=5, timeout=1.0)
+        messages = [m for m in messages if not m.error()]
+        if not messages:
+            continue
+        producer.begin_transaction()
+        for message in messages:
+            producer.produce(sink, value=b"x" + message.value(), partition=0)
+        positions = consumer.position(consumer.assignment())
+        producer.send_offsets_to_transaction(positions, consumer.consumer_group_metadata(), 30)
+        if abort_next:
+            producer.abort_transaction(30)
+            abort_next = False
+            # rewind to the committed offsets: what was aborted is redone
+            for partition in consumer.committed(consumer.assignment(), 10):
+                consumer.seek(TopicPartition(source, partition.partition, max(partition.offset, 0)))
+            continue
+        producer.commit_transaction(30)
+        processed += len(messages)
+    consumer.close()
+    assert processed == 20
+    output = consume_all(server.bootstrap, sink, read_committed=True)
+    assert output == [b"x" + str(value).encode() for value in range(20)]
+    # the group's committed offset is the end of the input
+    checker = Consumer({"bootstrap.servers": server.bootstrap, "group.id": group})
+    (committed,) = checker.committed([TopicPartition(source, 0)], 10)
+    checker.close()
+    assert committed.offset == 20
+
+
+def test_zombie_producer_is_fenced(server: BrokerProcess) -> None:
+    topic, transactional_id = unique("zombie"), unique("tx")
+    create_topic(server.bootstrap, topic)
+    zombie = transactional_producer(server.bootstrap, transactional_id)
+    zombie.begin_transaction()
+    zombie.produce(topic, value=b"zombie", partition=0)
+    zombie.flush(10)
+    successor = transactional_producer(server.bootstrap, transactional_id)
+    with pytest.raises(KafkaException) as raised:
+        zombie.commit_transaction(30)
+    assert raised.value.args[0].code() in (
+        KafkaError._FENCED,
+        KafkaError.PRODUCER_FENCED,
+        KafkaError.INVALID_PRODUCER_EPOCH,
+    )
+    successor.begin_transaction()
+    successor.produce(topic, value=b"successor", partition=0)
+    successor.commit_transaction(30)
+    assert consume_all(server.bootstrap, topic, read_committed=True) == [b"successor"]
+
+
+def test_transaction_timeout_aborts_the_transaction(server: BrokerProcess) -> None:
+    topic = unique("timeout")
+    create_topic(server.bootstrap, topic)
+    producer = transactional_producer(server.bootstrap, unique("tx"), **{"transaction.timeout.ms": 2000})
+    producer.begin_transaction()
+    producer.produce(topic, value=b"too-late", partition=0)
+    producer.flush(10)
+    time.sleep(4)
+    with pytest.raises(KafkaException):
+        producer.commit_transaction(30)
+    assert consume_all(server.bootstrap, topic, read_committed=True) == []
+    assert consume_all(server.bootstrap, topic, read_committed=False) == [b"too-late"]
+
+
+def test_transaction_timeout_above_the_broker_maximum_is_refused(server: BrokerProcess) -> None:
+    producer = Producer(
+        {
+            "bootstrap.servers": server.bootstrap,
+            "transactional.id": unique("tx"),
+            "transaction.timeout.ms": 900_001,
+        }
+    )
+    with pytest.raises(KafkaException) as raised:
+        producer.init_transactions(30)
+    assert raised.value.args[0].code() == KafkaError.INVALID_TRANSACTION_TIMEOUT
+
+
+# ---- transactions: kafka-python and aiokafka ------------------------------------------------------------
+
+
+def test_kafka_python_transactional_producer(server: BrokerProcess) -> None:
+    from kafka import KafkaProducer
+
+    topic = unique("kp")
+    create_topic(server.bootstrap, topic)
+    producer = KafkaProducer(bootstrap_servers=server.bootstrap, transactional_id=unique("tx"))
+    try:
+        producer.init_transactions()
+        producer.begin_transaction()
+        producer.send(topic, value=b"aborted", partition=0).get(timeout=30)
+        producer.abort_transaction()
+        producer.begin_transaction()
+        producer.send(topic, value=b"kept", partition=0)
+        producer.commit_transaction()
+    finally:
+        producer.close(timeout=10)
+    assert consume_all(server.bootstrap, topic, read_committed=True) == [b"kept"]
+    assert consume_all(server.bootstrap, topic, read_committed=False) == [b"aborted", b"kept"]
+
+
+def test_aiokafka_transactional_producer_with_offsets(server: BrokerProcess) -> None:
+    from aiokafka import AIOKafkaProducer
+    from aiokafka import TopicPartition as AioTopicPartition
+
+    topic, source, group = unique("aio"), unique("aio-in"), unique("aio-group")
+    create_topic(server.bootstrap, topic)
+    create_topic(server.bootstrap, source)
+
+    async def run() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=server.bootstrap, transactional_id=unique("tx"))
+        await producer.start()
+        try:
+            await producer.begin_transaction()
+            await producer.send_and_wait(topic, b"aio-aborted", partition=0)
+            await producer.abort_transaction()
+            await producer.begin_transaction()
+            await producer.send_and_wait(topic, b"aio-kept", partition=0)
+            await producer.send_offsets_to_transaction({AioTopicPartition(source, 0): 7}, group)
+            await producer.commit_transaction()
+        finally:
+            await producer.stop()
+
+    asyncio.run(asyncio.wait_for(run(), 60))
+    assert consume_all(server.bootstrap, topic, read_committed=True) == [b"aio-kept"]
+    assert consume_all(server.bootstrap, topic, read_committed=False) == [b"aio-aborted", b"aio-kept"]
+    checker = Consumer({"bootstrap.servers": server.bootstrap, "group.id": group})
+    (committed,) = checker.committed([TopicPartition(source, 0)], 10)
+    checker.close()
+    assert committed.offset == 7
