@@ -140,6 +140,8 @@ class LossyProxy:
     def __init__(self, listen_port: int, upstream_port: int, drop_every: int = 4) -> None:
         self.upstream_port = upstream_port
         self.drop_every = drop_every
+        self.drop_all = False
+        """When set, every Produce response is lost (a broker that writes but never answers)."""
         self.produce_requests = 0
         self.dropped = 0
         self._lock = threading.Lock()
@@ -191,7 +193,7 @@ class LossyProxy:
             if api_key == PRODUCE:
                 with self._lock:
                     self.produce_requests += 1
-                    drop = self.produce_requests % self.drop_every == 0
+                    drop = self.drop_all or self.produce_requests % self.drop_every == 0
                     if drop:
                         self.dropped += 1
                 if drop:

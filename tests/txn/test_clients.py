@@ -19,6 +19,8 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, Topi
 
 from tests.txn.clients import BrokerProcess, LossyProxy, broker, consume_all, create_topic, free_port
 
+pytestmark = pytest.mark.slow
+
 _names = itertools.count()
 
 
