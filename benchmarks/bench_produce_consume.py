@@ -183,22 +183,22 @@ def produce_flood(
     if errors:
         raise RuntimeError(f"{len(errors)} delivery errors, first: {errors[0]}")
     wall = float(box["wall"] or 0)
+    broker = box["broker"]
+    client_cpu = float(box["client"] or 0)
     if size >= 10_000:
+        extra = {} if broker is None else {"broker ms/MB": broker / (count * size / 1e6) * 1000}
         return Figure(
             f"produce {size // 1000} KB acks=1",
             count * size / wall / 1e6,
             "MB/s",
             wall,
-            box["broker"],
-            float(box["client"] or 0),
+            broker,
+            client_cpu,
+            extra,
         )
+    extra = {} if broker is None else {"broker us/record": broker / count * 1e6}
     return Figure(
-        f"produce {size} B acks=1 linger 5",
-        count / wall,
-        "records/s",
-        wall,
-        box["broker"],
-        float(box["client"] or 0),
+        f"produce {size} B acks=1 linger 5", count / wall, "records/s", wall, broker, client_cpu, extra
     )
 
 
@@ -224,8 +224,10 @@ def consume_all(bootstrap: str, topic: str, partitions: int, count: int, pid: in
             seen += len(messages)
     consumer.close()
     wall = float(box["wall"] or 0)
+    broker = box["broker"]
+    extra = {} if broker is None else {"broker us/record": broker / seen * 1e6}
     return Figure(
-        "consume from start", seen / wall, "records/s", wall, box["broker"], float(box["client"] or 0)
+        "consume from start", seen / wall, "records/s", wall, broker, float(box["client"] or 0), extra
     )
 
 
@@ -282,7 +284,12 @@ def latency(bootstrap: str, topic: str, rate: int, seconds: float, pid: int | No
         float(box["wall"] or 0),
         box["broker"],
         float(box["client"] or 0),
-        {"p50 ms": p50, "max ms": ordered[-1] * 1000, "received": float(len(samples))},
+        {
+            "p50 ms": p50,
+            "max ms": ordered[-1] * 1000,
+            "received": float(len(samples)),
+            **({} if box["broker"] is None else {"broker us/record": float(box["broker"]) / total * 1e6}),
+        },
     )
 
 
