@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.produce_fetch.wire import Wire, create_topic, produce_request, request
+from tests.produce_fetch.wire import Wire, create_topic, fetch_request, produce_request, request
 from tests.txn.batches import data_batch
 from tests.txn.clients import BrokerProcess, broker
 from wirekafka.protocol.api_keys import ApiKey
@@ -414,3 +414,55 @@ def test_write_txn_markers_fences_an_older_coordinator(wire: Wire, server: Broke
     assert marker(5) == E.NO_ERROR
     assert marker(4) == E.TRANSACTION_COORDINATOR_FENCED
     assert marker(5) == E.NO_ERROR
+
+
+@pytest.mark.parametrize("version", [4, 11, 12, 17])
+def test_aborted_transactions_are_listed_for_read_committed_fetches_only(wire: Wire, version: int) -> None:
+    """CLIENT-QUIRKS: a broker that listed aborted transactions for read_uncommitted made franz-go
+    skip records; Kafka sends the list (maybe empty) for read_committed and null otherwise."""
+    topic = f"aborted-{version}"
+    create_topic(wire, topic)
+    transactional_id, producer_id, epoch = begin(wire)
+    add_partitions(wire, 3, transactional_id, producer_id, epoch, {topic: [0]})
+    batch = produce_request(
+        topic, 0, bytes(data_batch(producer_id, epoch, 0, 2, transactional=True).batch_buffer()), acks=-1
+    )
+    batch.transactional_id = transactional_id
+    assert wire.call(ApiKey.PRODUCE, 9, batch).responses[0].partition_responses[0].error_code == E.NO_ERROR
+    end = request(
+        ApiKey.END_TXN,
+        transactional_id=transactional_id,
+        producer_id=producer_id,
+        producer_epoch=epoch,
+        committed=False,
+    )
+    assert wire.call(ApiKey.END_TXN, 3, end).error_code == E.NO_ERROR
+    describe = request(ApiKey.DESCRIBE_TRANSACTIONS, transactional_ids=[transactional_id])
+    for _ in range(200):
+        if (
+            wire.call(ApiKey.DESCRIBE_TRANSACTIONS, 0, describe).transaction_states[0].transaction_state
+            == "CompleteAbort"
+        ):
+            break
+        time.sleep(0.02)
+    results = {}
+    for isolation in (0, 1):
+        fetch = fetch_request(topic, 0, 0, isolation_level=isolation)
+        if version >= 13:
+            metadata = wire.call(
+                ApiKey.METADATA,
+                12,
+                request(
+                    ApiKey.METADATA,
+                    topics=[request(ApiKey.METADATA).__class__.MetadataRequestTopic(name=topic)],
+                ),
+            )
+            fetch = fetch_request(
+                topic, 0, 0, isolation_level=isolation, topic_id=metadata.topics[0].topic_id
+            )
+        partition = wire.call(ApiKey.FETCH, version, fetch).responses[0].partitions[0]
+        results[isolation] = partition
+    committed, uncommitted = results[1], results[0]
+    assert [(a.producer_id, a.first_offset) for a in committed.aborted_transactions] == [(producer_id, 0)]
+    assert committed.last_stable_offset == 3
+    assert uncommitted.aborted_transactions is None
