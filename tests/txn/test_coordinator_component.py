@@ -26,7 +26,13 @@ from wirekafka.metadata.image import MetadataImage
 from wirekafka.protocol.errors import ErrorCode
 from wirekafka.records.batch import iter_batches
 from wirekafka.records.record import iter_records
-from wirekafka.replication.operations import AppendEntry, FetchParams, FetchPartition, IsolationLevel
+from wirekafka.replication.operations import (
+    AppendEntry,
+    FetchParams,
+    FetchPartition,
+    IsolationLevel,
+    ReplicaManagerError,
+)
 from wirekafka.replication.replica_manager import ReplicaManager
 
 E = ErrorCode
@@ -95,7 +101,7 @@ async def replica_manager(directory: Path) -> AsyncIterator[ReplicaManager]:
 
 @asynccontextmanager
 async def transaction_coordinator(
-    manager: ReplicaManager, blocks: Blocks | None = None
+    manager: ReplicaManager, blocks: Blocks | None = None, log: Any = None
 ) -> AsyncIterator[TransactionCoordinator]:
     current: list[MetadataImage] = [IMAGE]
     markers = GatedMarkers(
@@ -103,7 +109,7 @@ async def transaction_coordinator(
     )
     coordinator = TransactionCoordinator(
         CONFIG,
-        manager,
+        log if log is not None else manager,
         clock=now_ms,
         partition_count=1,
         producer_ids=ProducerIdManager(blocks or Blocks()),
@@ -303,3 +309,55 @@ async def test_transaction_timeout_above_the_maximum_is_refused(
     async with replica_manager(tmp_path) as manager, transaction_coordinator(manager) as coordinator:
         result = await coordinator.init_producer_id(TXN, timeout_ms, None)
         assert result == InitProducerIdResult(E.INVALID_TRANSACTION_TIMEOUT)
+
+
+class FailingStateLog:
+    """The replica manager, except that the next ``__transaction_state`` append hangs for a second
+    and then fails, as an append that cannot reach ``min.insync.replicas`` does."""
+
+    def __init__(self, manager: ReplicaManager) -> None:
+        self.manager = manager
+        self.fail_next = False
+
+    async def append_internal(
+        self, topic: str, partition: int, batches: bytes, **kwargs: Any
+    ) -> tuple[int, int]:
+        if topic == TRANSACTION_STATE_TOPIC and self.fail_next:
+            self.fail_next = False
+            await trio.sleep(1)
+            raise ReplicaManagerError(E.NOT_ENOUGH_REPLICAS, "not enough replicas")
+        result: tuple[int, int] = await self.manager.append_internal(topic, partition, batches, **kwargs)
+        return result
+
+    def read_internal(self, *args: Any, **kwargs: Any) -> Any:
+        return self.manager.read_internal(*args, **kwargs)
+
+    def offsets(self, *args: Any) -> Any:
+        return self.manager.offsets(*args)
+
+
+async def test_no_marker_is_written_for_a_decision_that_failed_to_be_logged(
+    tmp_path: Path, autojump_clock: trio.testing.MockClock
+) -> None:
+    """EndTxn changes the shard before its PrepareCommit record is appended; if that append fails
+    the decision never happened, so no COMMIT marker may reach the partitions meanwhile."""
+    async with replica_manager(tmp_path) as manager:
+        log = FailingStateLog(manager)
+        async with transaction_coordinator(manager, log=log) as coordinator:
+            producer = await begin(coordinator)
+            await coordinator.add_partitions(TXN, *producer, [("t", 0)])
+            await produce(manager, 0, [b"undecided"], producer, 0)
+            log.fail_next = True
+            assert (
+                await coordinator.end_transaction(TXN, *producer, commit=True) == E.COORDINATOR_NOT_AVAILABLE
+            )
+            await wait_for(lambda: coordinator.runtime.shard(0) is not None)
+            await trio.sleep(2)
+            assert state_of(coordinator) == S.ONGOING, "reloaded from the log: still undecided"
+            pending = await read(manager, 0)
+            assert pending.last_stable_offset == 0 and manager.offsets("t", 0)[2] == 1, "no marker written"
+            # the client, told the commit failed, aborts: nothing ever becomes visible
+            assert await coordinator.end_transaction(TXN, *producer, commit=False) == E.NO_ERROR
+            await wait_for(lambda: state_of(coordinator) == S.COMPLETE_ABORT)
+            result = await read(manager, 0)
+            assert result.aborted_transactions == [(producer[0], 0)]

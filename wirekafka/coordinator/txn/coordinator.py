@@ -38,6 +38,7 @@ from wirekafka.coordinator.txn.shard import (
     ProducerIdUnavailableError,
     TransactionConfig,
     TransactionCoordinatorShard,
+    TxnResult,
 )
 from wirekafka.coordinator.txn.state import TopicPartition, TransactionMetadata, TransactionState
 from wirekafka.protocol.errors import ErrorCode
@@ -292,14 +293,21 @@ class TransactionCoordinator:
     # ---- markers and completion ----------------------------------------------------------------
 
     async def _complete_decided_transactions(self) -> None:
-        """Find PrepareCommit / PrepareAbort transactions and complete each in its own task."""
+        """Find PrepareCommit / PrepareAbort transactions and complete each in its own task.
+
+        The shard is read under the partition's lock (``runtime.read``): an operation changes the
+        shard before its record is appended, so only with no write in flight is a Prepare* state
+        known to be in the log. Markers for a decision that might still fail to be written would
+        commit data the coordinator then forgets it decided.
+        """
         while True:
             assert self._nursery is not None
             for index in self.runtime.active_partitions():
-                shard = self.runtime.shard(index)
-                if shard is None:
+                try:
+                    decided = await self.runtime.read(index, _pending_completions)
+                except CoordinatorError:
                     continue
-                for metadata in shard.pending_completions():
+                for metadata in decided:
                     key = (index, metadata.transactional_id, metadata.producer_id, metadata.producer_epoch)
                     if key not in self._completing:
                         self._completing.add(key)
@@ -361,11 +369,7 @@ class TransactionCoordinator:
                     if outcome == "drop":
                         dropped.append((topic, partition))
             if dropped:
-                shard = self.runtime.shard(index)
-                if shard is not None:
-                    shard.remove_partitions(
-                        metadata.transactional_id, metadata.producer_id, metadata.producer_epoch, dropped
-                    )
+                await self.runtime.write(index, _removing(metadata, dropped))
             if remaining:
                 await trio.sleep(MARKER_RETRY_BACKOFF_MS / 1000)
         return True
@@ -374,6 +378,24 @@ class TransactionCoordinator:
         stats = self.runtime.statistics()
         stats["completing_transactions"] = len(self._completing)
         return stats
+
+
+def _pending_completions(shard: TransactionCoordinatorShard) -> list[TransactionMetadata]:
+    return shard.pending_completions()
+
+
+def _removing(
+    metadata: TransactionMetadata, partitions: list[TopicPartition]
+) -> Callable[[TransactionCoordinatorShard, int], TxnResult[None]]:
+    """An operation (no record) forgetting partitions whose marker can never be written."""
+
+    def operation(shard: TransactionCoordinatorShard, now_ms: int) -> TxnResult[None]:
+        shard.remove_partitions(
+            metadata.transactional_id, metadata.producer_id, metadata.producer_epoch, partitions
+        )
+        return TxnResult()
+
+    return operation
 
 
 def _describe(transactional_id: str) -> Callable[[TransactionCoordinatorShard], DescribedTransaction]:
