@@ -724,6 +724,16 @@ def connection_figures(address: tuple[str, int], pid: int | None, args: argparse
     time.sleep(0.5)  # let the broker close the connections
     print("(b) memory after the load")
     print_rss(f"after {args.connections} connections closed", pid, idle=False)
+    if pid is not None and args.idle_seconds > 0:
+        # An idle broker must sleep: a timer loop that does not (seen once in the housekeeping
+        # loop of an earlier build) costs a core and distorts every other figure on the machine.
+        before = cpu_seconds(pid)
+        time.sleep(args.idle_seconds)
+        used = cpu_seconds(pid) - before
+        print(
+            f"    idle CPU over {args.idle_seconds:.0f} s after the load: {used:.2f} s "
+            f"({100 * used / args.idle_seconds:.1f} % of one core)"
+        )
     if args.calibrate:
         calibration_figures(address, kinds, args)
 
@@ -887,6 +897,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=500)
     parser.add_argument("--load-processes", type=int, default=1)
     parser.add_argument("--duration", type=float, default=5.0, help="seconds of sustained load")
+    parser.add_argument("--idle-seconds", type=float, default=10.0, help="idle CPU check after the load")
     parser.add_argument("--quick", action="store_true", help="3 startup runs, 2 s of load")
     parser.add_argument("--skip-startup", action="store_true")
     parser.add_argument("--profile", type=Path, default=None, metavar="FILE", help="cProfile the broker")
@@ -899,7 +910,7 @@ def main() -> None:
         run_worker()
         return
     if args.quick:
-        args.startup_runs, args.duration = 3, 2.0
+        args.startup_runs, args.duration, args.idle_seconds = 3, 2.0, 3.0
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
     if args.bootstrap:
         address = parse_address(args.bootstrap)
