@@ -39,6 +39,9 @@ def txn_produce(client: str, bootstrap: str, topic: str, values: list[bytes], *,
             producer.send_offsets_to_transaction([TopicPartition(in_topic, 0, offset)],
                                                  meta_consumer.consumer_group_metadata(), 20)
             meta_consumer.close()
+        # Records still queued at abort time are dropped by the client, not sent: flush first so the
+        # broker really holds (and must hide) the aborted records.
+        producer.flush(20)
         (producer.commit_transaction if commit else producer.abort_transaction)(20)
     elif client == "kafka-python":
         from kafka import KafkaProducer, OffsetAndMetadata, TopicPartition
@@ -53,6 +56,7 @@ def txn_produce(client: str, bootstrap: str, topic: str, values: list[bytes], *,
                 group, in_topic, offset = offsets
                 producer.send_offsets_to_transaction({TopicPartition(in_topic, 0): OffsetAndMetadata(offset, "", -1)},
                                                      group)
+            producer.flush(timeout=20)
             (producer.commit_transaction if commit else producer.abort_transaction)()
         finally:
             producer.close(timeout=5)
@@ -65,7 +69,7 @@ def txn_produce(client: str, bootstrap: str, topic: str, values: list[bytes], *,
             try:
                 await producer.begin_transaction()
                 for v in values:
-                    await producer.send(topic, key=b"k", value=v, partition=0)
+                    await producer.send_and_wait(topic, key=b"k", value=v, partition=0)
                 if offsets:
                     group, in_topic, offset = offsets
                     await producer.send_offsets_to_transaction({TopicPartition(in_topic, 0): offset}, group)
