@@ -15,11 +15,13 @@ pytestmark = requires(*PRODUCE_FETCH_APIS, *GROUP_APIS, *ADMIN_GROUP_APIS)
 
 
 def topic_with_records(broker: RunningBroker, count: int, partitions: int = 1) -> str:
+    """A new topic with ``count`` records in each partition."""
     name = f"t-{uuid.uuid4().hex[:8]}"
     assert run(broker, "topics", "create", name, "--partitions", str(partitions)).exit_code == 0
-    lines = "".join(f"record-{i}\n" for i in range(count))
-    produced = run(broker, "produce", name, input=lines)
-    assert produced.exit_code == 0, produced.output
+    for partition in range(partitions):
+        lines = "".join(f"record-{i}\n" for i in range(count))
+        produced = run(broker, "produce", name, "--partition", str(partition), input=lines)
+        assert produced.exit_code == 0, produced.output
     return name
 
 
@@ -35,7 +37,7 @@ def test_a_group_resumes_after_what_it_printed(broker: RunningBroker) -> None:
 
 
 def test_list_describe_and_delete_a_group(broker: RunningBroker) -> None:
-    topic = topic_with_records(broker, 4, partitions=2)
+    topic = topic_with_records(broker, 2, partitions=2)
     group = f"g-{uuid.uuid4().hex[:8]}"
     consumed = run(broker, "consume", topic, "--group", group, "--from-beginning", "--max-messages", "4")
     assert consumed.exit_code == 0, consumed.output
@@ -59,8 +61,8 @@ def test_list_describe_and_delete_a_group(broker: RunningBroker) -> None:
     assert description["state"] == "Empty"
     offsets = {o["partition"]: o for o in description["offsets"]}
     assert set(offsets) == {0, 1}
-    assert sum(o["committed_offset"] for o in offsets.values()) == 4
-    assert offsets[0]["log_end_offset"] == offsets[0]["committed_offset"] + 2
+    assert [offsets[p]["committed_offset"] for p in (0, 1)] == [2, 2]
+    assert [offsets[p]["log_end_offset"] for p in (0, 1)] == [4, 2]
     assert offsets[0]["lag"] == 2 and offsets[1]["lag"] == 0
 
     table = run(broker, "groups", "describe", group).stdout.splitlines()
@@ -80,3 +82,30 @@ def test_deleting_an_unknown_group_fails(broker: RunningBroker) -> None:
     result = run(broker, "groups", "delete", "no-such-group")
     assert result.exit_code == 1
     assert "Error while deleting group no-such-group: GroupIdNotFoundError" in result.stderr
+
+
+def test_an_active_member_is_shown_and_its_group_cannot_be_deleted(broker: RunningBroker) -> None:
+    from kafka import KafkaConsumer
+
+    topic = topic_with_records(broker, 1, partitions=2)
+    group = f"g-{uuid.uuid4().hex[:8]}"
+    consumer = KafkaConsumer(
+        topic, bootstrap_servers=broker.bootstrap, group_id=group, client_id="member-client",
+        auto_offset_reset="earliest", consumer_timeout_ms=10_000,
+    )  # fmt: skip
+    try:
+        next(iter(consumer))  # joined, assigned, fetching
+        description = json.loads(run(broker, "groups", "describe", group, "--format", "json").stdout)
+        assert description["state"] == "Stable" and description["protocol"]
+        [member] = description["members"]
+        assert member["client_id"] == "member-client"
+        assert sorted(member["assignment"]) == [[topic, 0], [topic, 1]]
+        assert {o["partition"]: o["member_id"] for o in description["offsets"]} == {
+            0: member["member_id"],
+            1: member["member_id"],
+        }
+        deleted = run(broker, "groups", "delete", group)
+        assert deleted.exit_code == 1
+        assert f"Error while deleting group {group}: NonEmptyGroupError" in deleted.stderr
+    finally:
+        consumer.close()
