@@ -258,3 +258,13 @@ def test_describe_log_dirs_at_every_version(broker: RunningBroker, wire: Wire, v
         assert result.total_bytes > 0
     everything = wire.call(ApiKey.DESCRIBE_LOG_DIRS, version, request_class(topics=None))
     assert name in {t.name for t in everything.results[0].topics}
+
+
+def test_zstd_topics_need_fetch_v10(wire: Wire) -> None:
+    name = f"fetch-{next(_names)}"
+    create_topic(wire, name, 1, {"compression.type": "zstd"})
+    wire.call(ApiKey.PRODUCE, 9, produce_request(name, 0, client_batch([b"z"])))
+    old = wire.call(ApiKey.FETCH, 9, fetch_request(name, 0, 0)).responses[0].partitions[0]
+    assert (old.error_code, bytes(old.records or b"")) == (ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, b"")
+    new = wire.call(ApiKey.FETCH, 10, fetch_request(name, 0, 0)).responses[0].partitions[0]
+    assert new.error_code == 0 and values_of(bytes(new.records)) == [b"z"]
