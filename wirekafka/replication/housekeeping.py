@@ -62,6 +62,7 @@ class HousekeepingConfig:
     flush_scheduler_interval_ms: int
     cleaner_enabled: bool
     cleaner_backoff_ms: int
+    producer_id_expiration_check_interval_ms: int = PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS
 
 
 class Housekeeping:
@@ -82,7 +83,7 @@ class Housekeeping:
         self.retention = Timer(config.retention_check_interval_ms, start)
         self.flush = Timer(config.flush_scheduler_interval_ms, start)
         self.cleaner = Timer(config.cleaner_backoff_ms, start)
-        self.producer_expiration = Timer(PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS, start)
+        self.producer_expiration = Timer(config.producer_id_expiration_check_interval_ms, start)
         self.high_watermark_checkpoint = Timer(HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS, start)
         self.offset_checkpoints = Timer(OFFSET_CHECKPOINT_INTERVAL_MS, start)
 

@@ -141,6 +141,7 @@ class ReplicaManager:
             flush_scheduler_interval_ms=manager_config.flush_scheduler_interval_ms,
             cleaner_enabled=manager_config.cleaner_enable,
             cleaner_backoff_ms=manager_config.cleaner_backoff_ms,
+            producer_id_expiration_check_interval_ms=int(config["producer.id.expiration.check.interval.ms"]),
         )
         self.fetch_sessions = FetchSessionCache()
         self.transaction_verifier: TransactionVerifier | None = None
@@ -297,6 +298,7 @@ class ReplicaManager:
             log,
             now_ms=now_ms,
             producer_id_expiration_ms=int(self.config["producer.id.expiration.ms"]),
+            transaction_verification_enabled=bool(self.config["transaction.partition.verification.enable"]),
         )
         state = PartitionState(topic_partition.topic, topic_partition.partition, self.node_id)
         state.log_end_offset = log.log_end_offset
