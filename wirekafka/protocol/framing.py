@@ -32,6 +32,18 @@ from wirekafka.protocol.messages.api_versions import ApiVersionsResponse
 DEFAULT_MAX_FRAME_SIZE = 104_857_600  # Kafka's socket.request.max.bytes
 
 
+def checked_frame_size(buffer: bytes | bytearray | memoryview, position: int, max_frame_size: int) -> int:
+    """The size declared at ``position``, refused before anything is allocated for it.
+
+    Raises:
+        FrameTooLargeError: negative or above ``max_frame_size``; the connection must be closed.
+    """
+    size: int = p.INT32.unpack_from(buffer, position)[0]
+    if size < 0 or size > max_frame_size:
+        raise FrameTooLargeError(f"frame of {size} bytes (maximum {max_frame_size})")
+    return size
+
+
 class FrameReader:
     """Splits a byte stream into frames. Feed it bytes, take frames out.
 
@@ -60,13 +72,11 @@ class FrameReader:
         available = len(self._buffer) - self._start
         if available < 4:
             return None
-        (size,) = p.INT32.unpack_from(self._buffer, self._start)
-        if size < 0 or size > self.max_frame_size:
-            raise FrameTooLargeError(f"frame of {size} bytes (maximum {self.max_frame_size})")
+        size = checked_frame_size(self._buffer, self._start, self.max_frame_size)
         if available < 4 + size:
             return None
         begin = self._start + 4
-        frame = bytes(self._buffer[begin : begin + size])
+        frame = bytes(memoryview(self._buffer)[begin : begin + size])
         self._start = begin + size
         if self._start > 65536 and self._start * 2 > len(self._buffer):
             del self._buffer[: self._start]
@@ -119,7 +129,7 @@ def response_header_version(api_key: int, api_version: int) -> int:
     return 1 if is_flexible(api_key, api_version) else 0
 
 
-def decode_request_header(frame: bytes | memoryview) -> tuple[RequestHeader, int]:
+def decode_request_header(frame: bytes | bytearray | memoryview) -> tuple[RequestHeader, int]:
     """Decode the request header at the start of ``frame``; returns it and where the body starts.
 
     For an API or version wirekafka does not declare, the tag buffer (header v2) is not read: the
@@ -175,15 +185,19 @@ def encode_request(header: RequestHeader, body: Any) -> bytes:
     return bytes(out)
 
 
-def encode_response(api_key: int, api_version: int, correlation_id: int, body: Any) -> bytes:
-    """A size-prefixed response frame with the right header version."""
+def encode_response(api_key: int, api_version: int, correlation_id: int, body: Any) -> bytearray:
+    """A size-prefixed response frame with the right header version.
+
+    Returned as the ``bytearray`` it was built in: a fetch response can be megabytes, and the socket
+    takes any buffer, so copying it into ``bytes`` would only cost time.
+    """
     out = bytearray(b"\0\0\0\0")
     out += p.INT32.pack(correlation_id)
     if response_header_version(api_key, api_version) >= 1:
         out.append(0)  # empty tag buffer
     codec(type(body), api_version).encode_into(out, body)
     p.INT32.pack_into(out, 0, len(out) - 4)
-    return bytes(out)
+    return out
 
 
 def decode_response(api_key: int, api_version: int, frame: bytes | memoryview) -> tuple[int, Any]:
@@ -195,7 +209,7 @@ def decode_response(api_key: int, api_version: int, frame: bytes | memoryview) -
     return correlation_id, body
 
 
-def unsupported_api_versions_response(correlation_id: int, api_keys: list[tuple[int, int, int]]) -> bytes:
+def unsupported_api_versions_response(correlation_id: int, api_keys: list[tuple[int, int, int]]) -> bytearray:
     """The answer to an ApiVersions request at an unknown version: v0 layout, error 35, the ranges.
 
     Args:

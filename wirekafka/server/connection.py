@@ -3,6 +3,12 @@
 Kafka mutes a connection while a request is in flight; serving one request at a time gives the
 same guarantee (responses in request order) and natural back-pressure: a client that pipelines
 requests waits in its own socket buffer, not in broker memory.
+
+Frames are read with ``recv_into``: small frames are sliced out of a 64 KiB read buffer, and a
+large frame (a produce request of megabytes) is received straight into a buffer of its own
+declared size — allocated only after the size passed ``socket.request.max.bytes`` — so its bytes
+are copied once, from the kernel. The frame is a ``bytearray``: the records of a produce request
+stay writable views of it all the way to the log.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from typing import TYPE_CHECKING
 import trio
 
 from wirekafka.protocol.errors import FrameTooLargeError
-from wirekafka.protocol.framing import FrameReader
+from wirekafka.protocol.framing import checked_frame_size
 from wirekafka.server.dispatch import Close, Peer, dispatch
 
 if TYPE_CHECKING:
@@ -22,9 +28,58 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("wirekafka.server")
 
-_MIN_READ = 65536
-_MAX_READ = 8 * 1024 * 1024
+_READ_BUFFER = 65536
 _connection_ids = itertools.count(1)
+
+
+class FrameSource:
+    """Reads whole frames from a trio socket with as few copies and syscalls as it can."""
+
+    def __init__(self, sock: trio.socket.SocketType, max_frame_size: int) -> None:
+        self._sock = sock
+        self._max_frame_size = max_frame_size
+        self._buffer = bytearray(_READ_BUFFER)
+        self._view = memoryview(self._buffer)
+        self._start = 0
+        self._end = 0
+
+    async def next_frame(self) -> bytearray | None:
+        """The next frame's payload, or None when the peer closed the connection.
+
+        Raises:
+            FrameTooLargeError: the declared size is negative or too large.
+        """
+        while self._end - self._start < 4:
+            if not await self._fill():
+                return None
+        size = checked_frame_size(self._buffer, self._start, self._max_frame_size)
+        self._start += 4
+        take = min(size, self._end - self._start)
+        frame = bytearray(self._view[self._start : self._start + take])
+        self._start += take
+        if take < size:
+            frame += bytearray(size - take)
+            view = memoryview(frame)
+            received = take
+            while received < size:
+                got = await self._sock.recv_into(view[received:], size - received)
+                if not got:
+                    return None
+                received += got
+        return frame
+
+    async def _fill(self) -> bool:
+        if self._start == self._end:
+            self._start = self._end = 0
+        elif self._end == len(self._buffer):
+            remaining = self._end - self._start
+            self._buffer[:remaining] = self._view[self._start : self._end]
+            self._start, self._end = 0, remaining
+        got = await self._sock.recv_into(self._view[self._end :], len(self._buffer) - self._end)
+        if not got:
+            return False
+        self._end += got
+        return True
 
 
 async def serve_connection(
@@ -36,28 +91,24 @@ async def serve_connection(
     except OSError:
         host, port = "?", 0
     peer = Peer(host, port, f"{host}:{port}-{next(_connection_ids)}", listener_name)
-    reader = FrameReader(broker.config["socket.request.max.bytes"])
+    frames = FrameSource(stream.socket, broker.config["socket.request.max.bytes"])
     broker.connection_opened()
     try:
         while True:
             try:
-                frame = reader.next_frame()
+                frame = await frames.next_frame()
             except FrameTooLargeError as exc:
                 logger.info("closing %s: %s", peer.connection_id, exc)
                 return
             if frame is None:
-                data = await stream.receive_some(min(max(_MIN_READ, reader.bytes_needed()), _MAX_READ))
-                if not data:
-                    return
-                reader.feed(data)
-                continue
+                return
             outcome = await dispatch(broker, frame, peer)
             if isinstance(outcome, Close):
                 logger.info("closing %s: %s", peer.connection_id, outcome.reason)
                 return
             if outcome is not None:
                 await stream.send_all(outcome)
-    except (trio.BrokenResourceError, trio.ClosedResourceError):
+    except (trio.BrokenResourceError, trio.ClosedResourceError, ConnectionError):
         return
     except Exception:
         logger.exception("closing %s after an unexpected error", peer.connection_id)

@@ -9,7 +9,9 @@ Kafka's rules, in order:
    otherwise the connection is closed, as Kafka does.
 5. A body that does not decode closes the connection. Bytes after a complete body are ignored,
    as Kafka's parser does: librdkafka's all-topics Metadata v9+ request carries 3 of them.
-6. A handler returning ``None`` sends nothing (Produce with acks=0).
+6. A handler returning ``None`` sends nothing (Produce with acks=0); returning ``Close`` closes the
+   connection (Kafka closes an acks=0 producer's connection when its write fails, since it cannot
+   be told otherwise).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ class Peer:
     listener_name: str = "PLAINTEXT"
 
 
-async def dispatch(broker: Broker, frame: bytes, peer: Peer) -> bytes | Close | None:
+async def dispatch(broker: Broker, frame: bytes | bytearray, peer: Peer) -> bytes | bytearray | Close | None:
     """Serve one request frame: response bytes, ``None`` for no response, or ``Close``."""
     try:
         header, body_start = framing.decode_request_header(frame)
@@ -62,12 +64,14 @@ async def dispatch(broker: Broker, frame: bytes, peer: Peer) -> bytes | Close | 
         return Close(f"undecodable request: {exc}")
     context = RequestContext(header, broker, peer.host, peer.port, peer.connection_id, peer.listener_name)
     response = await registration.handler(context, request)
-    if response is None:
-        return None
+    if response is None or isinstance(response, Close):
+        return response
     return framing.encode_response(header.api_key, header.api_version, header.correlation_id, response)
 
 
-def _unserved(broker: Broker, header: framing.RequestHeader, api_is_served: bool) -> bytes | Close:
+def _unserved(
+    broker: Broker, header: framing.RequestHeader, api_is_served: bool
+) -> bytes | bytearray | Close:
     if header.api_key == ApiKey.API_VERSIONS:
         return framing.unsupported_api_versions_response(
             header.correlation_id, broker.registry.api_versions()
