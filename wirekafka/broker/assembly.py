@@ -21,8 +21,14 @@ ComponentFactory = Callable[["Broker"], Any]
 def default_components() -> list[ComponentFactory]:
     """The factories of a full node. Imports stay inside so a module that fails shows up here."""
     from wirekafka.controller.local_runtime import local_controller
+    from wirekafka.coordinator.group.coordinator import build_group_coordinator
     from wirekafka.coordinator.txn.coordinator import build_transaction_coordinator
     from wirekafka.replication.replica_manager import create_replica_manager
 
-    factories: list[ComponentFactory] = [local_controller, create_replica_manager, build_transaction_coordinator]
+    factories: list[ComponentFactory] = [
+        local_controller,
+        create_replica_manager,
+        build_group_coordinator,
+        build_transaction_coordinator,
+    ]
     return factories

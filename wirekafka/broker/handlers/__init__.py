@@ -5,11 +5,25 @@ from wirekafka.broker.handlers import (
     api_versions,
     configs,
     fetch,
+    group,
     log_dirs,
     metadata,
     offsets,
+    offsets_commit,
     produce,
     txn,
 )
 
-__all__ = ["admin", "api_versions", "configs", "fetch", "log_dirs", "metadata", "offsets", "produce", "txn"]
+__all__ = [
+    "admin",
+    "api_versions",
+    "configs",
+    "fetch",
+    "group",
+    "log_dirs",
+    "metadata",
+    "offsets",
+    "offsets_commit",
+    "produce",
+    "txn",
+]
