@@ -245,3 +245,58 @@ def test_a_later_plain_commit_wins_over_an_earlier_transactional_one() -> None:
     h.commit("g", {("t", 0): 9})
     h.shard.replay_end_transaction(42, True)
     assert offsets_of(h, "g", {"t": [0]})[("t", 0)][0] == 9
+
+
+# -- TxnOffsetCommit and markers -----------------------------------------------------------------
+
+
+def txn_commit(
+    h: GroupHarness, group_id: str, offset: int, *, producer_id: int = 42, **fields: object
+) -> int:
+    from wirekafka.coordinator.group.result import ClientInfo
+    from wirekafka.protocol.messages.txn import TxnOffsetCommitRequest
+
+    request = TxnOffsetCommitRequest(
+        transactional_id="tx",
+        group_id=group_id,
+        producer_id=producer_id,
+        producer_epoch=3,
+        topics=[
+            TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic(
+                name="t",
+                partitions=[
+                    TxnOffsetCommitRequest.TxnOffsetCommitRequestPartition(
+                        partition_index=0, committed_offset=offset, committed_metadata="m"
+                    )
+                ],
+            )
+        ],
+        **fields,
+    )
+    response = h.absorb(h.shard.txn_offset_commit(request, ClientInfo("p", "/h", 3), h.now))
+    return int(response.topics[0].partitions[0].error_code)
+
+
+@pytest.mark.parametrize(("committed", "visible"), [(True, 7), (False, 3)])
+def test_txn_offset_commit_waits_for_the_marker(committed: bool, visible: int) -> None:
+    h = GroupHarness()
+    h.commit("g", {("t", 0): 3})
+    assert txn_commit(h, "g", 7) == E.NO_ERROR
+    assert h.log[-1].key_version == 1  # an offset record, in a transactional batch of producer 42
+    assert offsets_of(h, "g", {"t": [0]})[("t", 0)][0] == 3
+    assert h.fetch("g", {"t": [0]}, require_stable=True).topics[0][1][0].error == E.UNSTABLE_OFFSET_COMMIT
+    result = h.shard.complete_transaction(42, 3, 0, committed)
+    assert (result.response, result.record_count, result.end_transaction.committed) == (0, 1, committed)
+    assert offsets_of(h, "g", {"t": [0]})[("t", 0)][0] == visible
+
+
+def test_txn_offset_commit_validation() -> None:
+    h = GroupHarness()
+    assert txn_commit(h, "unknown", 1, generation_id=4, member_id="m") == E.ILLEGAL_GENERATION
+    (member,) = h.stable_group()
+    # Transactional commits skip the REBALANCE_IN_PROGRESS check but not the member checks.
+    assert txn_commit(h, "group", 1, generation_id=1, member_id=member) == E.NO_ERROR
+    assert txn_commit(h, "group", 1, generation_id=2, member_id=member) == E.ILLEGAL_GENERATION
+    assert txn_commit(h, "group", 1, generation_id=1, member_id="ghost") == E.UNKNOWN_MEMBER_ID
+    # v0-v2 requests carry no member at all: accepted even while the group has members.
+    assert txn_commit(h, "group", 1) == E.NO_ERROR

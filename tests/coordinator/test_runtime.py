@@ -237,3 +237,46 @@ async def test_transactional_offsets_load_with_their_markers(autojump_clock: Any
     async with coordinator(log) as group_coordinator:
         fetched = await group_coordinator.offset_fetch("g", [("t", [7, 8])])
         assert [p.committed_offset for p in fetched.topics[0][1]] == [70, -1]
+
+
+async def test_txn_offsets_and_marker_go_through_the_runtime(autojump_clock: Any) -> None:
+    from wirekafka.protocol.messages.txn import TxnOffsetCommitRequest
+    from wirekafka.records.batch import BatchHeader
+
+    log = MemoryLog()
+    request = TxnOffsetCommitRequest(
+        transactional_id="tx",
+        group_id="g",
+        producer_id=9,
+        producer_epoch=1,
+        topics=[
+            TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic(
+                name="t",
+                partitions=[
+                    TxnOffsetCommitRequest.TxnOffsetCommitRequestPartition(
+                        partition_index=0, committed_offset=12, committed_metadata=None
+                    )
+                ],
+            )
+        ],
+    )
+    async with coordinator(log) as group_coordinator:
+        response = await group_coordinator.txn_offset_commit(request, CLIENT)
+        assert response.topics[0].partitions[0].error_code == 0
+        assert (await group_coordinator.offset_fetch("g", [("t", [0])])).topics[0][1][
+            0
+        ].committed_offset == -1
+        assert await group_coordinator.complete_transaction(0, 9, 1, 0, True) == 0
+        assert (await group_coordinator.offset_fetch("g", [("t", [0])])).topics[0][1][
+            0
+        ].committed_offset == 12
+    data, marker = (BatchHeader(batch) for batch in log.batches[0])
+    assert (data.is_transactional, data.producer_id, data.producer_epoch, data.is_control) == (
+        True,
+        9,
+        1,
+        False,
+    )
+    assert (marker.is_control, marker.producer_id) == (True, 9)
+    async with coordinator(log) as reloaded:
+        assert (await reloaded.offset_fetch("g", [("t", [0])])).topics[0][1][0].committed_offset == 12

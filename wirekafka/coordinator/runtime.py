@@ -34,9 +34,9 @@ from typing import Any, Generic, Protocol, TypeVar
 import trio
 
 from wirekafka.protocol.errors import DecodeError, ErrorCode
-from wirekafka.records.batch import BatchHeader, iter_batches
+from wirekafka.records.batch import NO_SEQUENCE, BatchHeader, iter_batches
 from wirekafka.records.builder import build_batch
-from wirekafka.records.control import ControlType, parse_control_record
+from wirekafka.records.control import ControlType, build_end_txn_marker, parse_control_record
 from wirekafka.records.record import Record, iter_records
 
 logger = logging.getLogger("wirekafka.coordinator")
@@ -46,11 +46,21 @@ _LOAD_CHUNK_BYTES = 4 * 1024 * 1024
 
 
 class ResultLike(Protocol):
-    """What an operation returns (``wirekafka.coordinator.group.result.Result`` is one)."""
+    """What an operation returns (``wirekafka.coordinator.group.result.Result`` is one).
+
+    ``producer_id``/``producer_epoch`` (when >= 0) make the records a transactional batch;
+    ``end_transaction`` (producer id, epoch, coordinator epoch, committed) a control marker.
+    """
 
     records: list[Any]
     response: Any
     replies: list[Any]
+    producer_id: int
+    producer_epoch: int
+    end_transaction: Any
+
+    @property
+    def record_count(self) -> int: ...
 
 
 class Shard(Protocol):
@@ -316,9 +326,9 @@ class CoordinatorRuntime(Generic[S]):
 
     async def _commit(self, partition: _Partition[S], result: Any) -> None:
         """Append the result's records (if any), then release its replies; reload on failure."""
-        if result.records:
-            first_offset = partition.shard.next_offset - len(result.records)
-            batch = self._batch(result.records, self._clock())
+        if result.record_count:
+            first_offset = partition.shard.next_offset - result.record_count
+            batch = self._batch(result, self._clock())
             try:
                 base, _ = await self.log.append_internal(
                     self.topic, partition.index, batch, required_acks=-1, timeout_ms=self._append_timeout_ms
@@ -345,11 +355,28 @@ class CoordinatorRuntime(Generic[S]):
         self._deliver(partition, result.replies)
         partition.wakeup.set()
 
-    def _batch(self, records: list[Any], now_ms: int) -> bytes:
+    def _batch(self, result: Any, now_ms: int) -> bytes:
+        end = result.end_transaction
+        if end is not None:
+            return build_end_txn_marker(
+                ControlType.COMMIT if end.committed else ControlType.ABORT,
+                producer_id=end.producer_id,
+                producer_epoch=end.producer_epoch,
+                coordinator_epoch=end.coordinator_epoch,
+                timestamp_ms=now_ms,
+            )
         encoded = []
-        for offset, record in enumerate(records):
+        for offset, record in enumerate(result.records):
             key, value = record.encode()
             encoded.append(Record(offset=offset, timestamp=now_ms, key=key, value=value))
+        if result.producer_id >= 0:
+            return build_batch(
+                encoded,
+                producer_id=result.producer_id,
+                producer_epoch=result.producer_epoch,
+                base_sequence=NO_SEQUENCE,
+                is_transactional=True,
+            )
         return build_batch(encoded)
 
     def _deliver(self, partition: _Partition[S], replies: list[Any]) -> None:

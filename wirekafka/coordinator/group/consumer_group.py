@@ -196,7 +196,9 @@ class ConsumerGroup:
     def is_subscribed_to_topic(self, topic: str) -> bool:
         return topic in self.subscription_metadata or topic in self.subscribed_topic_names()
 
-    def validate_offset_commit(self, member_id: str, member_epoch: int, api_version: int) -> None:
+    def validate_offset_commit(
+        self, member_id: str, member_epoch: int, api_version: int, *, transactional: bool = False
+    ) -> None:
         """Kafka's ``ConsumerGroup.validateOffsetCommit``.
 
         Raises:
@@ -210,7 +212,7 @@ class ConsumerGroup:
             raise GroupError(
                 ErrorCode.UNKNOWN_MEMBER_ID, f"Member {member_id} is not a member of group {self.group_id}."
             )
-        if api_version < 9:
+        if api_version < 9 and not transactional:
             raise GroupError(
                 ErrorCode.UNSUPPORTED_VERSION,
                 "OffsetCommit version 9 or above must be used by consumer group members.",

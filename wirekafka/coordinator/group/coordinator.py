@@ -40,6 +40,7 @@ from wirekafka.protocol.messages.group import (
     SyncGroupResponse,
 )
 from wirekafka.protocol.messages.offsets import OffsetCommitResponse, OffsetDeleteResponse
+from wirekafka.protocol.messages.txn import TxnOffsetCommitResponse
 
 if TYPE_CHECKING:
     from wirekafka.broker.broker import Broker
@@ -241,6 +242,48 @@ class GroupCoordinator:
             lambda shard, now: shard.offset_delete(request, client, now),
             lambda code: OffsetDeleteResponse(error_code=code),
         )
+
+    # -- transactions -------------------------------------------------------------------------------
+
+    async def txn_offset_commit(self, request: Any, client: ClientInfo) -> Any:
+        """TxnOffsetCommit, once the transaction coordinator verified the producer's transaction."""
+
+        def error(code: int) -> Any:
+            return TxnOffsetCommitResponse(
+                topics=[
+                    TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic(
+                        name=topic.name,
+                        partitions=[
+                            TxnOffsetCommitResponse.TxnOffsetCommitResponsePartition(
+                                partition_index=p.partition_index, error_code=code
+                            )
+                            for p in topic.partitions
+                        ],
+                    )
+                    for topic in request.topics
+                ]
+            )
+
+        if not request.group_id:
+            return error(ErrorCode.INVALID_GROUP_ID)
+        return await self._write(
+            request.group_id, lambda shard, now: shard.txn_offset_commit(request, client, now), error
+        )
+
+    async def complete_transaction(
+        self, partition: int, producer_id: int, producer_epoch: int, coordinator_epoch: int, committed: bool
+    ) -> int:
+        """WriteTxnMarkers for a ``__consumer_offsets`` partition: the marker goes through the shard."""
+        try:
+            result: int = await self.runtime.write(
+                partition,
+                lambda shard, now: shard.complete_transaction(
+                    producer_id, producer_epoch, coordinator_epoch, committed
+                ),
+            )
+            return result
+        except CoordinatorError as exc:
+            return exc.error_code
 
     # -- admin --------------------------------------------------------------------------------------
 

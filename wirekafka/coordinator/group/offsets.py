@@ -29,6 +29,7 @@ from wirekafka.coordinator.group.classic_group import ClassicGroup, ClassicGroup
 from wirekafka.coordinator.group.result import ClientInfo, Result
 from wirekafka.protocol.errors import ErrorCode
 from wirekafka.protocol.messages.offsets import OffsetCommitResponse, OffsetDeleteResponse
+from wirekafka.protocol.messages.txn import TxnOffsetCommitResponse
 
 if TYPE_CHECKING:
     from wirekafka.coordinator.group.classic import ClassicGroups
@@ -168,6 +169,71 @@ class Offsets:
         if group.is_in(ClassicGroupState.STABLE, ClassicGroupState.PREPARING_REBALANCE):
             # A commit proves the member is alive, as a heartbeat does.
             self.classic.reschedule_heartbeat(group, request.member_id, now_ms)
+
+    # -- TxnOffsetCommit -----------------------------------------------------------------------------
+
+    def commit_transactional(self, request: Any, client: ClientInfo, now_ms: int) -> Result[Any]:
+        """TxnOffsetCommit: the offsets as a transactional batch of the request's producer.
+
+        They stay pending until the transaction's marker is replayed (``replay_end_transaction``).
+        The transaction coordinator has already checked that the producer added this partition
+        to its transaction (AddOffsetsToTxn).
+        """
+        try:
+            self._validate_transactional_commit(request)
+        except GroupError as exc:
+            error = exc.error
+            return Result(response=_txn_commit_response(request, lambda _: error))
+        result: Result[Any] = Result(producer_id=request.producer_id, producer_epoch=request.producer_epoch)
+        refused: set[tuple[str, int]] = set()
+        for topic in request.topics:
+            for partition in topic.partitions:
+                metadata = partition.committed_metadata
+                if metadata is not None and len(metadata) > self.store.config.offset_metadata_max_bytes:
+                    refused.add((topic.name, partition.partition_index))
+                    continue
+                result.records.append(
+                    records.offset_commit(
+                        request.group_id,
+                        topic.name,
+                        partition.partition_index,
+                        offset=partition.committed_offset,
+                        leader_epoch=partition.committed_leader_epoch,
+                        metadata=metadata or "",
+                        commit_timestamp_ms=now_ms,
+                        expire_timestamp_ms=None,
+                    )
+                )
+        result.response = _txn_commit_response(
+            request, lambda key: ErrorCode.OFFSET_METADATA_TOO_LARGE if key in refused else ErrorCode.NO_ERROR
+        )
+        return result
+
+    def _validate_transactional_commit(self, request: Any) -> None:
+        """Kafka's ``validateTransactionalOffsetCommit``: no rebalance check, old versions carry no member."""
+        group = self.store.groups.get(request.group_id)
+        generation = request.generation_id
+        if group is None:
+            if generation < 0:
+                self.classic.get_or_create(request.group_id)
+                return
+            raise GroupError(ErrorCode.ILLEGAL_GENERATION)
+        if not isinstance(group, ClassicGroup):
+            try:
+                group.validate_offset_commit(request.member_id, generation, 0, transactional=True)
+            except GroupError as exc:
+                if exc.error == ErrorCode.STALE_MEMBER_EPOCH:
+                    raise GroupError(ErrorCode.ILLEGAL_GENERATION) from None
+                raise
+            return
+        if group.is_in(ClassicGroupState.DEAD):
+            raise GroupError(ErrorCode.COORDINATOR_NOT_AVAILABLE)
+        if generation < 0 and group.is_empty:
+            return
+        if generation >= 0 or request.member_id or request.group_instance_id is not None:
+            group.validate_member(request.member_id, request.group_instance_id)
+            if generation != group.generation_id:
+                raise GroupError(ErrorCode.ILLEGAL_GENERATION)
 
     # -- OffsetFetch --------------------------------------------------------------------------------
 
@@ -385,6 +451,24 @@ def _commit_error_response(request: Any, error: int) -> Any:
                 partitions=[
                     OffsetCommitResponse.OffsetCommitResponsePartition(
                         partition_index=p.partition_index, error_code=error
+                    )
+                    for p in topic.partitions
+                ],
+            )
+            for topic in request.topics
+        ]
+    )
+
+
+def _txn_commit_response(request: Any, error_of: Any) -> Any:
+    return TxnOffsetCommitResponse(
+        topics=[
+            TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic(
+                name=topic.name,
+                partitions=[
+                    TxnOffsetCommitResponse.TxnOffsetCommitResponsePartition(
+                        partition_index=p.partition_index,
+                        error_code=error_of((topic.name, p.partition_index)),
                     )
                     for p in topic.partitions
                 ],

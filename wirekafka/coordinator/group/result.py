@@ -37,13 +37,35 @@ class ClientInfo:
     api_version: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class TransactionEnd:
+    """The COMMIT or ABORT marker an operation writes instead of records (end of a transaction)."""
+
+    producer_id: int
+    producer_epoch: int
+    coordinator_epoch: int
+    committed: bool
+
+
 @dataclass(slots=True)
 class Result(Generic[T]):
-    """Records to append, the direct response (if any) and replies to parked requests."""
+    """Records to append, the direct response (if any) and replies to parked requests.
+
+    ``producer_id``/``producer_epoch`` make the records one transactional batch (TxnOffsetCommit);
+    ``end_transaction`` asks for a control marker instead of records. Either way the batch takes
+    ``record_count`` offsets.
+    """
 
     records: list[CoordinatorRecord] = field(default_factory=list)
     response: T | None = None
     replies: list[Reply] = field(default_factory=list)
+    producer_id: int = -1
+    producer_epoch: int = -1
+    end_transaction: TransactionEnd | None = None
+
+    @property
+    def record_count(self) -> int:
+        return 1 if self.end_transaction is not None else len(self.records)
 
     def absorb(self, other: Result[Any]) -> None:
         """Add another result's records and replies to this one (its response is dropped)."""

@@ -21,7 +21,7 @@ from wirekafka.coordinator.group.config import GroupCoordinatorConfig
 from wirekafka.coordinator.group.consumer import ConsumerGroups, TopicsView
 from wirekafka.coordinator.group.consumer_group import ConsumerGroup
 from wirekafka.coordinator.group.offsets import NO_PRODUCER_ID, FetchedOffsets, Offsets
-from wirekafka.coordinator.group.result import ClientInfo, Reply, ReplyTo, Result
+from wirekafka.coordinator.group.result import ClientInfo, Reply, ReplyTo, Result, TransactionEnd
 from wirekafka.coordinator.group.store import GroupStore, random_uuid
 from wirekafka.protocol.errors import ErrorCode
 from wirekafka.protocol.messages.group import (
@@ -126,6 +126,18 @@ class GroupCoordinatorShard:
 
     def offset_delete(self, request: Any, client: ClientInfo, now_ms: int) -> Result[Any]:
         return self._apply(self.offsets.delete(request))
+
+    # -- transactions -------------------------------------------------------------------------------
+
+    def txn_offset_commit(self, request: Any, client: ClientInfo, now_ms: int) -> Result[Any]:
+        return self._apply(self.offsets.commit_transactional(request, client, now_ms))
+
+    def complete_transaction(
+        self, producer_id: int, producer_epoch: int, coordinator_epoch: int, committed: bool
+    ) -> Result[int]:
+        """Write the COMMIT/ABORT marker of a transaction that committed offsets here."""
+        end = TransactionEnd(producer_id, producer_epoch, coordinator_epoch, committed)
+        return self._apply(Result(response=ErrorCode.NO_ERROR, end_transaction=end))
 
     # -- admin --------------------------------------------------------------------------------------
 
@@ -261,9 +273,14 @@ class GroupCoordinatorShard:
         (parked requests, pending members) that the record does not carry, so the operation has
         already updated the group and the record is only its durable image.
         """
+        end = result.end_transaction
+        if end is not None:
+            self.replay_end_transaction(end.producer_id, end.committed)
+            self.next_offset += 1
+            return result
         for record in result.records:
             if not (record.key_version == records.GROUP_METADATA_KEY_VERSION and record.value is not None):
-                self.replay(record, self.next_offset)
+                self.replay(record, self.next_offset, result.producer_id)
             self.next_offset += 1
         return result
 
