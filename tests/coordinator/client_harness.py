@@ -31,10 +31,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
-from wirekafka.broker.assembly import default_components
-from wirekafka.coordinator.group.coordinator import build_group_coordinator
 from wirekafka.testing import broker as testing_broker
 
 HERE = Path(__file__).resolve().parent
@@ -66,21 +63,9 @@ def kafkajs_unavailable() -> str | None:
 
 @contextlib.contextmanager
 def group_broker(data_dir: Path, *, port: int = 0) -> Iterator[testing_broker.RunningBroker]:
-    """A running broker with the group coordinator (until ``assembly.py`` lists it by default)."""
-    from wirekafka.broker.handlers import group, offsets_commit  # noqa: F401  (registers the handlers)
-
-    components = default_components()
-    if build_group_coordinator not in components:
-        components.append(build_group_coordinator)
-    real_broker = testing_broker.Broker
-
-    def broker_with_groups(config: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("components", list(components))
-        return real_broker(config, **kwargs)
-
-    with mock.patch.object(testing_broker, "Broker", broker_with_groups):
-        with testing_broker.running_broker(data_dir, BROKER_OVERRIDES, port=port) as running:
-            yield running
+    """A running broker (its group coordinator included) with short group timeouts."""
+    with testing_broker.running_broker(data_dir, BROKER_OVERRIDES, port=port) as running:
+        yield running
 
 
 @dataclass(frozen=True, slots=True)
