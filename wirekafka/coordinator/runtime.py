@@ -48,19 +48,14 @@ _LOAD_CHUNK_BYTES = 4 * 1024 * 1024
 class ResultLike(Protocol):
     """What an operation returns (``wirekafka.coordinator.group.result.Result`` is one).
 
-    ``producer_id``/``producer_epoch`` (when >= 0) make the records a transactional batch;
-    ``end_transaction`` (producer id, epoch, coordinator epoch, committed) a control marker.
+    Optional attributes: ``producer_id``/``producer_epoch`` (when >= 0) make the records one
+    transactional batch; ``end_transaction`` (producer id, epoch, coordinator epoch, committed)
+    asks for a control marker instead of records.
     """
 
     records: list[Any]
     response: Any
     replies: list[Any]
-    producer_id: int
-    producer_epoch: int
-    end_transaction: Any
-
-    @property
-    def record_count(self) -> int: ...
 
 
 class Shard(Protocol):
@@ -121,6 +116,13 @@ def append_error_to_response_error(error: int) -> int:
     if error in (ErrorCode.MESSAGE_TOO_LARGE, ErrorCode.RECORD_LIST_TOO_LARGE, ErrorCode.INVALID_FETCH_SIZE):
         return ErrorCode.UNKNOWN_SERVER_ERROR
     return error
+
+
+def _record_count(result: Any) -> int:
+    """Offsets the result's batch takes: one for a transaction marker, else one per record."""
+    if getattr(result, "end_transaction", None) is not None:
+        return 1
+    return len(result.records)
 
 
 class Status(Enum):
@@ -326,8 +328,9 @@ class CoordinatorRuntime(Generic[S]):
 
     async def _commit(self, partition: _Partition[S], result: Any) -> None:
         """Append the result's records (if any), then release its replies; reload on failure."""
-        if result.record_count:
-            first_offset = partition.shard.next_offset - result.record_count
+        count = _record_count(result)
+        if count:
+            first_offset = partition.shard.next_offset - count
             batch = self._batch(result, self._clock())
             try:
                 base, _ = await self.log.append_internal(
@@ -356,7 +359,7 @@ class CoordinatorRuntime(Generic[S]):
         partition.wakeup.set()
 
     def _batch(self, result: Any, now_ms: int) -> bytes:
-        end = result.end_transaction
+        end = getattr(result, "end_transaction", None)
         if end is not None:
             return build_end_txn_marker(
                 ControlType.COMMIT if end.committed else ControlType.ABORT,
@@ -369,10 +372,11 @@ class CoordinatorRuntime(Generic[S]):
         for offset, record in enumerate(result.records):
             key, value = record.encode()
             encoded.append(Record(offset=offset, timestamp=now_ms, key=key, value=value))
-        if result.producer_id >= 0:
+        producer_id = getattr(result, "producer_id", NO_PRODUCER_ID)
+        if producer_id >= 0:
             return build_batch(
                 encoded,
-                producer_id=result.producer_id,
+                producer_id=producer_id,
                 producer_epoch=result.producer_epoch,
                 base_sequence=NO_SEQUENCE,
                 is_transactional=True,
