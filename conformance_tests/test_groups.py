@@ -185,7 +185,10 @@ def test_commit_metadata_stored_verbatim(client: str, bootstrap: str, new_topic,
         _, _, host, port = wire.find_coordinator(conn, group)
     with wire.Connection(host, port) as coordinator:
         offset, metadata, error = wire.offset_fetch(coordinator, group, topic, [0])[0]
-    assert (error, offset, metadata) == (0, 0, text)
+    # librdkafka sends the metadata string with its C terminator (b"...\0"); the broker must store and
+    # return whatever bytes the client sent, so only that terminator is tolerated here.
+    assert (error, offset) == (0, 0)
+    assert metadata == text or (client == "confluent-kafka" and metadata == text + "\0"), repr(metadata)
 
 
 def test_offset_fetch_unknown_group(bootstrap: str, new_topic) -> None:
@@ -283,7 +286,9 @@ def test_describe_and_list_group(client: str, bootstrap: str, new_topic, members
 
         admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
         try:
-            [desc] = admin.describe_groups([group])
+            found = admin.describe_groups([group])
+            # kafka-python 3 returns {group_id: description}; older versions a list
+            [desc] = list(found.values()) if isinstance(found, dict) else found
             listed = admin.list_groups()
         finally:
             admin.close()

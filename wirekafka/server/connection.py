@@ -4,7 +4,7 @@ Kafka mutes a connection while a request is in flight; serving one request at a 
 same guarantee (responses in request order) and natural back-pressure: a client that pipelines
 requests waits in its own socket buffer, not in broker memory.
 
-Frames are read with ``recv_into``: small frames are sliced out of a 64 KiB read buffer, and a
+Frames are read with ``recv_into``: small frames are sliced out of a 16 KiB read buffer, and a
 large frame (a produce request of megabytes) is received straight into a buffer of its own
 declared size — allocated only after the size passed ``socket.request.max.bytes`` — so its bytes
 are copied once, from the kernel. The frame is a ``bytearray``: the records of a produce request
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("wirekafka.server")
 
-_READ_BUFFER = 65536
+_READ_BUFFER = 16384  # small frames; a larger frame is received into a buffer of its own
 _connection_ids = itertools.count(1)
 
 

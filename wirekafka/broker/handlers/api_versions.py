@@ -16,9 +16,23 @@ from wirekafka.protocol.api_keys import ApiKey
 from wirekafka.protocol.errors import ErrorCode
 from wirekafka.protocol.messages.api_versions import ApiVersionsResponse
 
+# Every connection starts with this request, and its answer only changes when the served ranges
+# or the finalized features do: built once per (broker, layout, metadata offset) and reused.
+_RESPONSES: dict[tuple[int, bool, int], Any] = {}
+
 
 @handles(ApiKey.API_VERSIONS, versions=(0, 4))
 async def api_versions(ctx: RequestContext, request: Any) -> Any:
+    key = (id(ctx.broker), ctx.api_version >= 3, ctx.broker.metadata_image.offset)
+    response = _RESPONSES.get(key)
+    if response is None:
+        if len(_RESPONSES) > 64:
+            _RESPONSES.clear()
+        response = _RESPONSES[key] = _build(ctx)
+    return response
+
+
+def _build(ctx: RequestContext) -> Any:
     ranges = ctx.broker.registry.api_versions()
     response = ApiVersionsResponse(
         error_code=ErrorCode.NO_ERROR,

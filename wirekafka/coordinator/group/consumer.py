@@ -50,8 +50,7 @@ from wirekafka.protocol.messages.group import ConsumerGroupDescribeResponse, Con
 if TYPE_CHECKING:
     from wirekafka.coordinator.group.offsets import Offsets
 
-#: Kafka 4.0's INVALID_REGULAR_EXPRESSION; not yet in ``ErrorCode``.
-INVALID_REGULAR_EXPRESSION = 128
+INVALID_REGULAR_EXPRESSION = ErrorCode.INVALID_REGULAR_EXPRESSION
 
 
 @dataclass(frozen=True, slots=True)
