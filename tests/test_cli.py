@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from click.testing import CliRunner
 
 from wirekafka.cli import main
@@ -29,3 +31,25 @@ def test_codec_source_prints_the_generated_decoder() -> None:
 def test_codec_source_rejects_unknown_names_and_versions() -> None:
     assert "unknown message" in CliRunner().invoke(main, ["codec-source", "NopeRequest", "0"]).output
     assert "no version 99" in CliRunner().invoke(main, ["codec-source", "HeartbeatRequest", "99"]).output
+
+
+def test_conformance_command_runs_the_suite_and_writes_the_report(tmp_path: Path) -> None:
+    from wirekafka.testing.broker import running_broker
+
+    with running_broker(tmp_path / "data") as broker:
+        result = CliRunner().invoke(
+            main,
+            [
+                "conformance",
+                "--bootstrap",
+                broker.bootstrap,
+                "--report-dir",
+                str(tmp_path / "report"),
+                "-k",
+                "handshake and api_versions",
+            ],
+        )
+    assert result.exit_code == 0, result.output
+    report = (tmp_path / "report" / "conformance-report.md").read_text()
+    assert "api_versions_unknown_version_gets_v0_fallback` | ✅ pass" in report
+    assert "fail |" not in report

@@ -128,6 +128,33 @@ async def _stop_on_signal(cancel_scope: trio.CancelScope, *, task_status: trio.T
             return
 
 
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.option(
+    "--bootstrap",
+    default=None,
+    metavar="HOST:PORT",
+    help="Broker to test; without it a wirekafka broker is started for the run.",
+)
+@click.option(
+    "--report-dir",
+    default="conformance-report",
+    type=click.Path(file_okay=False, path_type=Path),
+    show_default=True,
+    help="Where conformance-report.md and .json are written.",
+)
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
+def conformance(bootstrap: str | None, report_dir: Path, pytest_args: tuple[str, ...]) -> None:
+    """Run the conformance suite (stock clients) against any Kafka-compatible broker.
+
+    Extra arguments go to pytest, e.g. `-k produce` or `--clients kafka-python`.
+    """
+    try:
+        from conformance_tests.runner import run
+    except ImportError as exc:  # installed without the suite, or without the test extra
+        raise click.ClickException(f"the conformance suite needs the test extra: {exc}") from exc
+    raise SystemExit(run(bootstrap, report_dir, pytest_args))
+
+
 @main.command("codec-source")
 @click.argument("name")
 @click.argument("version", type=int)
