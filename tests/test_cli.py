@@ -52,4 +52,4 @@ def test_conformance_command_runs_the_suite_and_writes_the_report(tmp_path: Path
     assert result.exit_code == 0, result.output
     report = (tmp_path / "report" / "conformance-report.md").read_text()
     assert "api_versions_unknown_version_gets_v0_fallback` | ✅ pass" in report
-    assert "fail |" not in report
+    assert "❌ FAIL" not in report.split("Legend")[1].split("\n", 1)[1]
