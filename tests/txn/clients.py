@@ -1,6 +1,6 @@
 """Helpers for the real-client transaction tests: a broker subprocess, a lossy proxy, consumers.
 
-The broker runs as ``python -m tests.txn.broker_process`` (see there) so it can be killed with
+The broker runs as ``python -m wirekafka serve`` in its own process so it can be killed with
 SIGKILL. The proxy sits between clients and broker and, every n-th Produce, closes the connection
 after the request reached the broker but before its response reached the client: the client must
 retry a batch the broker already wrote -- exactly the case idempotence exists for.
@@ -61,7 +61,8 @@ class BrokerProcess:
         command = [
             sys.executable,
             "-m",
-            "tests.txn.broker_process",
+            "wirekafka",
+            "serve",
             "--listen",
             f"127.0.0.1:{self.port}",
             "--data-dir",

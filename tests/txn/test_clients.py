@@ -1,6 +1,6 @@
 """Exactly-once with real clients: confluent-kafka (librdkafka), kafka-python and aiokafka.
 
-The broker is a subprocess (``tests.txn.broker_process``). librdkafka's transactional producer
+The broker is a ``wirekafka serve`` subprocess. librdkafka's transactional producer
 uses AddPartitionsToTxn v0 and AddOffsetsToTxn v0 (CLIENT-QUIRKS.md); kafka-python and aiokafka
 use older and newer versions, so together they cover the client range of every transaction API.
 """

@@ -27,7 +27,6 @@ from typing import Any
 from wirekafka.broker.context import RequestContext
 from wirekafka.broker.registry import handles
 from wirekafka.coordinator.group.result import ClientInfo
-from wirekafka.coordinator.txn.group_offsets import commit_transactional_offsets
 from wirekafka.coordinator.txn.markers import GROUP_METADATA_TOPIC
 from wirekafka.coordinator.txn.state import TransactionState
 from wirekafka.protocol.api_keys import ApiKey
@@ -273,12 +272,7 @@ async def txn_offset_commit(ctx: RequestContext, request: Any) -> Any:
     error = txn_offset_commit_verification_error(ctx.api_version, answer[offsets_partition])
     if error != ErrorCode.NO_ERROR:
         return _txn_offset_commit_error(request, error)
-    commit = getattr(groups, "txn_offset_commit", None)
-    if commit is not None:
-        return await commit(request, _client_info(ctx))
-    return await commit_transactional_offsets(
-        groups, ctx.broker.replica_manager, request, now_ms=ctx.broker.now_ms()
-    )
+    return await groups.txn_offset_commit(request, _client_info(ctx))
 
 
 # ---- WriteTxnMarkers -----------------------------------------------------------------------------------

@@ -7,8 +7,8 @@ transaction index entry (for an abort) tells ``read_committed`` consumers what t
 
 Here a marker for a partition this node leads is appended directly through the replica manager
 (the same path the WriteTxnMarkers handler uses). A marker for ``__consumer_offsets`` goes through
-the group coordinator (its ``complete_transaction`` when it offers one, Kafka's
-``GroupCoordinator.completeTransaction``, else :mod:`.group_offsets`), so the group shard sees the
+the group coordinator (its ``complete_transaction``, Kafka's
+``GroupCoordinator.completeTransaction``), so the group shard sees the
 transactional offsets become committed or vanish at once; partitions led by another node are not reachable yet
 (NOT_LEADER_OR_FOLLOWER: the caller retries), see docs/transactions.md.
 """
@@ -19,7 +19,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from wirekafka.coordinator.txn.group_offsets import complete_group_transaction
 from wirekafka.metadata.image import MetadataImage
 from wirekafka.protocol.errors import ErrorCode
 from wirekafka.records.control import ControlType, build_end_txn_marker
@@ -89,20 +88,10 @@ class MarkerWriter:
             return ErrorCode.NOT_LEADER_OR_FOLLOWER
         group_coordinator = self._group_coordinator() if topic == GROUP_METADATA_TOPIC else None
         if group_coordinator is not None:
-            complete = getattr(group_coordinator, "complete_transaction", None)
-            if complete is not None:
-                return ErrorCode(
-                    await complete(partition, producer_id, producer_epoch, coordinator_epoch, committed)
+            return ErrorCode(
+                await group_coordinator.complete_transaction(
+                    partition, producer_id, producer_epoch, coordinator_epoch, committed
                 )
-            return await complete_group_transaction(
-                group_coordinator,
-                self._replica_manager,
-                partition,
-                producer_id=producer_id,
-                producer_epoch=producer_epoch,
-                coordinator_epoch=coordinator_epoch,
-                committed=committed,
-                now_ms=self._clock(),
             )
         batch = build_end_txn_marker(
             ControlType.COMMIT if committed else ControlType.ABORT,
