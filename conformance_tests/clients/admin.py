@@ -74,7 +74,9 @@ class KafkaPythonAdmin(AdminAdapter):
 
     def create_partitions(self, topic: str, count: int) -> int:
         result = self.admin.create_partitions({topic: count}, raise_errors=False)
-        return int(result["results"][0]["error_code"])
+        # kafka-python 3 returns the CreatePartitionsResponse object, older versions a dict
+        first = result["results"][0] if isinstance(result, dict) else result.results[0]
+        return int(first["error_code"] if isinstance(first, dict) else first.error_code)
 
     def describe_topic_configs(self, topic: str) -> dict[str, ConfigView]:
         from kafka.admin import ConfigResource, ConfigResourceType

@@ -81,11 +81,20 @@ class AiokafkaClient(ClientAdapter):
         return asyncio.run(asyncio.wait_for(run(), self.timeout_s))
 
     def partition_count(self, topic: str) -> int:
-        async def fn(consumer: AIOKafkaConsumer) -> int:
-            await consumer.topics()  # a full metadata request: aiokafka caches only topics it uses
-            return len(consumer.partitions_for_topic(topic) or ())
+        # aiokafka's consumer caches metadata only for topics it uses (``topics()`` does not fill
+        # that cache), so ask through its admin client, as an aiokafka application would.
+        async def run() -> int:
+            from aiokafka.admin import AIOKafkaAdminClient
 
-        return int(self._with_consumer(fn))
+            admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+            await admin.start()
+            try:
+                [described] = await admin.describe_topics([topic])
+                return len(described["partitions"]) if described["error_code"] == 0 else 0
+            finally:
+                await admin.close()
+
+        return int(asyncio.run(asyncio.wait_for(run(), self.timeout_s)))
 
     def watermarks(self, topic: str, partition: int) -> tuple[int, int]:
         tp = TopicPartition(topic, partition)
