@@ -123,16 +123,20 @@ def test_acks_zero_gets_no_response(wire: Wire) -> None:
     assert stored_values(wire, name) == [b"fire", b"forget"]
 
 
-def test_acks_zero_errors_get_no_response_either(wire: Wire) -> None:
-    wire.send(
-        ApiKey.PRODUCE,
-        9,
-        produce_request("no-such-topic", 0, client_batch([b"x"]), acks=0),
-        correlation_id=51,
-    )
-    wire.send(ApiKey.API_VERSIONS, 0, REQUESTS[ApiKey.API_VERSIONS](), correlation_id=52)
-    correlation_id, _ = wire.receive(ApiKey.API_VERSIONS, 0)
-    assert correlation_id == 52
+def test_acks_zero_error_gets_no_response_and_closes_the_connection(broker: RunningBroker) -> None:
+    """Kafka closes an acks=0 producer's connection when its write fails: it cannot answer, and the
+    producer must notice (it reconnects and refreshes its metadata)."""
+    with Wire(broker.port) as wire:
+        wire.send(
+            ApiKey.PRODUCE,
+            9,
+            produce_request("no-such-topic", 0, client_batch([b"x"]), acks=0),
+            correlation_id=51,
+        )
+        assert wire.sock.recv(16) == b""
+    with Wire(broker.port) as other:
+        other.send(ApiKey.API_VERSIONS, 0, REQUESTS[ApiKey.API_VERSIONS](), correlation_id=52)
+        assert other.receive(ApiKey.API_VERSIONS, 0)[0] == 52
 
 
 @pytest.mark.parametrize("acks", [2, -2, 3])

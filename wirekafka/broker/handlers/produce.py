@@ -24,6 +24,7 @@ from wirekafka.protocol.errors import ErrorCode
 from wirekafka.protocol.messages.produce import ProduceResponse
 from wirekafka.replication.append_validation import AppendError, single_produce_batch
 from wirekafka.replication.operations import AppendEntry, AppendResult
+from wirekafka.server.dispatch import Close
 
 MIN_SERVED_VERSION = 3
 ADMIN_CLIENT_ID = "__admin_client"  # Kafka's AdminUtils.ADMIN_CLIENT_ID: may write internal topics
@@ -66,8 +67,11 @@ async def produce(ctx: RequestContext, request: Any) -> Any:
         )
         _merge(results, appended)
     if request.acks == 0:
-        # Kafka closes the connection when an acks=0 produce failed so the producer notices;
-        # a handler cannot close it yet, so nothing is sent in either case.
+        # No response either way; but a failed acks=0 write closes the connection, as Kafka does,
+        # so that the producer notices, refreshes its metadata and reconnects.
+        failed = [(topic, r.partition, r.error_code) for topic, rs in results for r in rs if r.error_code]
+        if failed:
+            return Close(f"acks=0 produce failed: {failed[:3]}")
         return None
     return _response(ctx, results)
 
