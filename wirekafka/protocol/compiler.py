@@ -120,6 +120,7 @@ class _Generator:
             "_wtag": p.write_tagged_fields,
             "_UUID": uuid.UUID,
             "_array_struct": array_struct,
+            **{f"_AS_{name}": _ARRAY_STRUCTS[fmt] for name, fmt in FIXED_WIDTH_FORMATS.items()},
             "_struct_error": struct.error,
             "_I8": p.INT8,
             "_I16": p.INT16,
@@ -332,7 +333,7 @@ class _Generator:
             size = struct.calcsize(">" + FIXED_WIDTH_FORMATS[element])
             fmt = FIXED_WIDTH_FORMATS[element]
             inner += [
-                f"{target} = list(_array_struct({fmt!r}, {n}).unpack_from(buf, pos))",
+                f"{target} = list((_AS_{element}.get({n}) or _array_struct({fmt!r}, {n})).unpack_from(buf, pos))",
                 f"pos += {n} * {size}",
             ]
         else:
@@ -474,7 +475,9 @@ class _Generator:
                 inner += [f"for {item} in {value}:", f"    enc_{element.name}({out}, {item})"]
             elif element in FIXED_WIDTH_FORMATS:
                 fmt = FIXED_WIDTH_FORMATS[element]
-                inner.append(f"{out} += _array_struct({fmt!r}, len({value})).pack(*{value})")
+                inner.append(
+                    f"{out} += (_AS_{element}.get(len({value})) or _array_struct({fmt!r}, len({value}))).pack(*{value})"
+                )
             else:
                 item = self.fresh("item")
                 inner.append(f"for {item} in {value}:")
@@ -505,8 +508,11 @@ class _Generator:
         return [*self.write_length(out, f"len({value})", "int32", flexible), f"{out} += {value}"]
 
 
-_ARRAY_STRUCTS: dict[tuple[str, int], struct.Struct] = {}
 _ARRAY_STRUCT_CACHE_LIMIT = 64
+#: format character -> {length: Struct}; the generated code looks lengths up in these dicts
+#: directly (no call, no key tuple: an encode of 1000 partitions would otherwise allocate 3000
+#: tuples and wake the garbage collector over the whole response).
+_ARRAY_STRUCTS: dict[str, dict[int, struct.Struct]] = {fmt: {} for fmt in FIXED_WIDTH_FORMATS.values()}
 
 
 def array_struct(fmt: str, length: int) -> struct.Struct:
@@ -515,12 +521,12 @@ def array_struct(fmt: str, length: int) -> struct.Struct:
     Longer ones are not cached: their length comes from the peer, and a cache keyed by it would
     grow with whatever lengths an attacker sends.
     """
-    key = (fmt, length)
-    found = _ARRAY_STRUCTS.get(key)
+    cache = _ARRAY_STRUCTS[fmt]
+    found = cache.get(length)
     if found is None:
         found = struct.Struct(f">{length}{fmt}")
         if length <= _ARRAY_STRUCT_CACHE_LIMIT:
-            _ARRAY_STRUCTS[key] = found
+            cache[length] = found
     return found
 
 
