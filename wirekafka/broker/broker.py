@@ -76,7 +76,6 @@ class Broker:
         self._metadata_listeners: list[Callable[[MetadataImage, MetadataImage], None]] = []
         self.components: list[Any] = []
         self.open_connections = 0
-        self.started = trio.Event()
         # Subsystems attach themselves here (see assembly.py); None until their component runs.
         self.log_manager: Any = None
         self.controller: Any = None
@@ -133,7 +132,6 @@ class Broker:
                 await nursery.start(component.run)
             for (_listener, opened), actual in zip(sockets, bound, strict=True):
                 nursery.start_soon(self._serve_listener, opened, actual.name)
-            self.started.set()
             logger.info("broker %d listening on %s", self.node_id, ", ".join(map(str, bound)))
             task_status.started(bound)
 

@@ -87,13 +87,6 @@ def write_unsigned_varint(out: bytearray, value: int) -> None:
     out.append(value)
 
 
-def unsigned_varint_bytes(value: int) -> bytes:
-    """The encoding of ``value`` as an unsigned varint, as bytes."""
-    out = bytearray()
-    write_unsigned_varint(out, value)
-    return bytes(out)
-
-
 def unsigned_varint_size(value: int) -> int:
     """How many bytes ``value`` takes as an unsigned varint."""
     size = 1

@@ -100,17 +100,6 @@ class Versions:
             return str(self.lowest)
         return f"{self.lowest}-{self.highest}"
 
-    def intersect(self, other: Versions) -> Versions:
-        """The versions in both ranges."""
-        if self.lowest is None or other.lowest is None:
-            return NO_VERSIONS
-        lowest = max(self.lowest, other.lowest)
-        highs = [h for h in (self.highest, other.highest) if h is not None]
-        highest = min(highs) if highs else None
-        if highest is not None and highest < lowest:
-            return NO_VERSIONS
-        return Versions(lowest, highest)
-
 
 NO_VERSIONS: Final = Versions(None, None)
 
