@@ -94,6 +94,9 @@ class KafkaPythonMember(GroupMember):
             client_id="conformance-kafka-python", **extra,
         )
         self.consumer.subscribe([self.topic])
+        # kafka-python 3.0.12 hangs a leader whose first assignment predates the topic's metadata
+        # (the fixing rejoin finishes between polls and is never applied): learn it before joining.
+        self.consumer.partitions_for_topic(self.topic)
 
     def poll(self, timeout_s: float = 0.3) -> list[Msg]:
         out = []

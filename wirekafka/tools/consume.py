@@ -114,6 +114,9 @@ def consume(options: ConsumeOptions, emit: Callable[[Any], None]) -> int:
                     consumer.seek_to_end(*assigned)
             else:
                 consumer.subscribe([options.topic])
+                # kafka-python 3.0.12 can hang a group leader that first assigned without knowing
+                # the topic's partitions (its fixing rejoin is never applied): learn them first.
+                consumer.partitions_for_topic(options.topic)
             if options.max_messages == 0:
                 return 0
             try:

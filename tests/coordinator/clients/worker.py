@@ -111,6 +111,11 @@ def run_kafka_python(bootstrap: str, topic: str, group: str, delay: float) -> No
             emit("A", p=sorted(tp.partition for tp in assigned))
 
     consumer.subscribe([topic], listener=Listener())
+    # kafka-python 3.0.12 hangs a leader that assigned before it knew the topic's partitions:
+    # the rejoin that fixes it completes between two polls, need_rejoin() is then False and the
+    # result (assignment, heartbeats) is never applied. Knowing the partitions before the first
+    # join avoids that rejoin. See docs/compatibility.md, "Client bugs the suites work around".
+    consumer.partitions_for_topic(topic)
     while not stopping:
         batches = consumer.poll(timeout_ms=100, max_records=1)
         for tp, records in batches.items():
