@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 
 import pytest
 from kafka.record._crc32c import crc as reference_crc32c
@@ -44,3 +46,16 @@ def test_matches_kafka_pythons_pure_python_crc_on_random_data() -> None:
     for size in (1, 7, 8, 63, 64, 65, 1000, 4099):
         data = generator.randbytes(size)
         assert crc32c(data) == reference_crc32c(data)
+
+
+def test_uses_the_packages_compiled_function_without_running_its_init() -> None:
+    """The checksum is crc32c's C function, loaded without the package ``__init__`` (startup cost)."""
+    code = (
+        "import sys, types\n"
+        "from wirekafka.records import crc\n"
+        "assert isinstance(crc._crc32c, types.BuiltinFunctionType), crc._crc32c\n"
+        "assert 'crc32c' not in sys.modules and 'importlib.metadata' not in sys.modules\n"
+        "import crc32c\n"
+        "assert crc._crc32c(b'123456789') == crc32c.crc32c(b'123456789') == 0xE3069283\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
