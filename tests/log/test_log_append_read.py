@@ -176,3 +176,40 @@ def test_compressed_batches_are_stored_verbatim(tmp_path: Path) -> None:
     assert len(stored) == len(original)
     assert stored[61:] == bytes(original[61:])  # records section untouched
     assert [record.value for record in decode(stored)] == [b"hello"] * 50
+
+
+def test_a_consumer_following_the_log_end_reads_every_batch_once(tmp_path: Path) -> None:
+    """Each fetch resumes where the previous one stopped (one-record batches, sparse index)."""
+    config = LogConfig(segment_bytes=1 << 20, index_interval_bytes=4096, file_delete_delay_ms=0)
+    log = open_log(tmp_path / "t-0", config)
+    offset = 0
+    seen: list[bytes | None] = []
+    for n in range(200):
+        log.append(batch([b"v%d" % n]), leader_epoch=0, now_ms=0)
+        log.update_high_watermark(log.log_end_offset)
+        result = log.read(offset, 1 << 20, max_offset=log.high_watermark, min_one_batch=True)
+        seen += [record.value for record in decode(result.records)]
+        offset = result.next_offset
+    assert seen == [b"v%d" % n for n in range(200)]
+    # Re-reading an earlier offset (a second consumer, a seek back) still finds the right batch.
+    again = log.read(57, 1 << 20, max_offset=log.high_watermark, min_one_batch=True)
+    assert offsets_of(again.records)[0] == 57
+
+
+def test_reads_after_a_truncation_find_the_new_batches(tmp_path: Path) -> None:
+    """A truncated log gets new batches of other sizes where a reader had stopped."""
+    config = LogConfig(segment_bytes=1 << 20, index_interval_bytes=4096, file_delete_delay_ms=0)
+    log = open_log(tmp_path / "t-0", config)
+    for n in range(20):
+        log.append(batch([b"old-%d" % n]), leader_epoch=0, now_ms=0)
+    log.update_high_watermark(log.log_end_offset)
+    assert offsets_of(log.read(0, 1 << 20, max_offset=20, min_one_batch=True).records)[-1] == 19
+    assert log.truncate_to(5)
+    log.append(batch([b"x" * 300, b"y"]), leader_epoch=1, now_ms=0)  # offsets 5, 6
+    for n in range(7, 25):
+        log.append(batch([b"new-%d" % n]), leader_epoch=1, now_ms=0)
+    log.update_high_watermark(log.log_end_offset)
+    # The reader had stopped at offset 20, at a byte position that is now inside a new batch.
+    assert offsets_of(log.read(20, 1 << 20, max_offset=25, min_one_batch=True).records)[0] == 20
+    assert [record.value for record in read_all(log, 19)] == [b"new-%d" % n for n in range(19, 25)]
+    assert [record.offset for record in read_all(log, 6)] == list(range(6, 25))

@@ -84,6 +84,10 @@ class LogSegment:
         self._offset_of_max_timestamp = base_offset
         self._rolling_based_timestamp: int | None = None
         self._bytes_since_last_index_entry = 0
+        # Where the last read stopped: (offset, position) such that every batch before
+        # ``position`` ends below ``offset``. A consumer's next fetch starts there, so locating
+        # it skips the walk from the sparse index entry over every small batch since.
+        self._resume: tuple[int, int] | None = None
 
     # ---- construction ----------------------------------------------------------------------
 
@@ -267,6 +271,7 @@ class LogSegment:
         """Forget the indexes and running state; recovery re-adds every valid batch."""
         self.offset_index.reset()
         self.time_index.reset()
+        self._resume = None
         self._max_timestamp = NO_TIMESTAMP
         self._offset_of_max_timestamp = self.base_offset
         self._bytes_since_last_index_entry = 0
@@ -283,6 +288,7 @@ class LogSegment:
         """Cut the ``.log`` after the last valid batch; returns how many bytes were dropped."""
         truncated = self._size - valid_bytes
         if truncated > 0:
+            self._resume = None
             os.ftruncate(self._descriptor(), valid_bytes)
             self._size = valid_bytes
             self._dirty = True
@@ -379,6 +385,9 @@ class LogSegment:
         """The first batch whose last offset is at or above ``offset``; ``None`` past the end."""
         self.check_indexes()
         _, position = self.offset_index.lookup(offset)
+        resume = self._resume
+        if resume is not None and resume[0] <= offset and resume[1] > position:
+            position = resume[1]
         for batch in self.iter_batches(max(position, start_position)):
             if batch.last_offset >= offset:
                 return batch
@@ -402,9 +411,12 @@ class LogSegment:
         if first.size > max_bytes:
             if not min_one_batch:
                 return b"", fetch_offset
+            self._resume = (first.next_offset, first.position + first.size)
             return self.read_bytes(first.position, first.size), first.next_offset
         data = self.read_bytes(first.position, min(max_bytes, self._size - first.position))
         end, next_offset = _end_of_whole_batches(data, max_offset)
+        if end:
+            self._resume = (next_offset, first.position + end)
         return (data if end == len(data) else data[:end]), max(next_offset, fetch_offset)
 
     def find_offset_by_timestamp(self, timestamp: int, starting_offset: int) -> TimestampAndOffset | None:
@@ -453,6 +465,7 @@ class LogSegment:
         self.offset_index.truncate_to(offset)
         self.time_index.truncate_to(offset)
         removed = self._size - batch.position
+        self._resume = None  # new batches may start anywhere after the cut
         os.ftruncate(self._descriptor(), batch.position)
         self._size = batch.position
         self._dirty = True
