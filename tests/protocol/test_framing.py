@@ -5,6 +5,8 @@ from __future__ import annotations
 import struct
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from wirekafka.protocol import framing
 from wirekafka.protocol.compiler import codec
@@ -77,6 +79,19 @@ def test_api_versions_response_always_uses_header_v0() -> None:
     assert metadata[8] == 0 and framing.decode_response(3, 12, metadata[4:])[0] == 9
 
 
+def test_an_encoded_body_is_framed_like_the_object_it_encodes() -> None:
+    body = ApiVersionsResponse(
+        api_keys=[ApiVersionsResponse.ApiVersion(api_key=18, min_version=0, max_version=4)]
+    )
+    for api_key, version, response in ((18, 3, body), (3, 12, MetadataResponse())):
+        encoded = framing.EncodedBody.of(response, version)
+        assert framing.encode_response(api_key, version, 9, encoded) == framing.encode_response(
+            api_key, version, 9, response
+        )
+    with pytest.raises(ValueError, match="version"):
+        framing.encode_response(18, 2, 9, framing.EncodedBody.of(body, 3))
+
+
 def test_unknown_api_versions_version_gets_v0_answer_with_error_35() -> None:
     frame = framing.unsupported_api_versions_response(5, [(0, 0, 11), (18, 0, 4)])
     correlation_id, body = framing.decode_response(18, 0, frame[4:])
@@ -105,6 +120,34 @@ def test_header_of_an_undeclared_version_still_decodes() -> None:
 def test_garbage_header_is_a_decode_error() -> None:
     with pytest.raises(DecodeError, match="request header"):
         framing.decode_request_header(b"\x00\x03\x00")
+
+
+def _header_or_error(decode: object, frame: bytes | bytearray | memoryview) -> object:
+    try:
+        header, position = decode(frame)  # type: ignore[operator]
+    except DecodeError as exc:
+        return str(exc)
+    return header, position
+
+
+_PREFIXES = st.sampled_from([b"\x00\x12\x00\x03", b"\x00\x03\x00\x0c", b"\x00\x03\x00\x01", b"\x7f\x00\x00\x01"])
+
+
+@given(
+    _PREFIXES,
+    st.binary(max_size=4),
+    st.sampled_from([-2, -1, 0, 1, 3, 200]),
+    st.one_of(st.text(max_size=4).map(lambda t: t.encode()), st.binary(max_size=4)),
+    st.binary(max_size=6),
+)
+def test_header_fast_path_agrees_with_the_general_decoder(
+    prefix: bytes, correlation: bytes, length: int, client_id: bytes, rest: bytes
+) -> None:
+    frame = prefix + correlation.ljust(4, b"\0") + struct.pack(">h", length) + client_id + rest
+    for cut in (len(frame), 9, 10, 11):
+        for data in (frame[:cut], bytearray(frame[:cut]), memoryview(frame[:cut])):
+            fast = _header_or_error(framing.decode_request_header, data)
+            assert fast == _header_or_error(framing._decode_request_header, data)
 
 
 def test_non_default_value_in_absent_field_raises() -> None:

@@ -19,6 +19,7 @@ before buffering anything for it: an attacker's size never sizes an allocation.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,6 +97,10 @@ class FrameReader:
         return len(self._buffer) - self._start
 
 
+# api_key, api_version, correlation_id and the client id's length, read in one call.
+_HEADER_START = struct.Struct(">hhih")
+
+
 @dataclass(slots=True)
 class RequestHeader:
     api_key: int
@@ -109,12 +114,27 @@ class RequestHeader:
         return request_header_version(self.api_key, self.api_version)
 
 
+# Every request and response asks whether its (api_key, api_version) is flexible; the answer
+# never changes, so it is looked up in the schemas once per pair (bounded: api_key and
+# api_version come from an int16 each, and only declared pairs or misses are stored).
+_FLEXIBLE: dict[tuple[int, int], bool | None] = {}
+
+
 def is_flexible(api_key: int, api_version: int) -> bool | None:
     """Whether (api_key, api_version) uses flexible encoding; None if wirekafka does not declare it."""
+    key = (api_key, api_version)
+    try:
+        return _FLEXIBLE[key]
+    except KeyError:
+        pass
     request = REQUESTS.get(api_key)
     if request is None or api_version not in request.schema.valid_versions:
-        return None
-    return bool(request.schema.is_flexible(api_version))
+        flexible = None
+    else:
+        flexible = bool(request.schema.is_flexible(api_version))
+    if len(_FLEXIBLE) < 4096:  # a client sending random keys cannot grow it without bound
+        _FLEXIBLE[key] = flexible
+    return flexible
 
 
 def request_header_version(api_key: int, api_version: int) -> int:
@@ -135,6 +155,38 @@ def decode_request_header(frame: bytes | bytearray | memoryview) -> tuple[Reques
     For an API or version wirekafka does not declare, the tag buffer (header v2) is not read: the
     caller cannot decode such a body anyway and answers from the header alone.
     """
+    common = _decode_common_header(frame)
+    if common is None:
+        return _decode_request_header(frame)
+    header, position = common
+    if is_flexible(header.api_key, header.api_version):
+        if position < len(frame) and frame[position] == 0:
+            return header, position + 1  # empty tag buffer
+        return _decode_request_header(frame)
+    return header, position
+
+
+def _decode_common_header(frame: bytes | bytearray | memoryview) -> tuple[RequestHeader, int] | None:
+    """The header (without tag buffer) of almost every request, in one ``unpack``: ASCII client id.
+
+    ``None`` sends the frame to the general decoder (null or non-ASCII client id, truncated
+    frame), which also words the errors.
+    """
+    if len(frame) < _HEADER_START.size:
+        return None
+    api_key, api_version, correlation_id, length = _HEADER_START.unpack_from(frame, 0)
+    start = _HEADER_START.size
+    if length < 0 or start + length > len(frame):
+        return None
+    raw = frame[start : start + length]
+    if isinstance(raw, memoryview):
+        raw = raw.tobytes()
+    if not raw.isascii():
+        return None
+    return RequestHeader(api_key, api_version, correlation_id, str(raw, "ascii")), start + length
+
+
+def _decode_request_header(frame: bytes | bytearray | memoryview) -> tuple[RequestHeader, int]:
     try:
         api_key, position = p.read_struct(p.INT16, frame, 0)
         api_version, position = p.read_struct(p.INT16, frame, position)
@@ -185,17 +237,43 @@ def encode_request(header: RequestHeader, body: Any) -> bytes:
     return bytes(out)
 
 
+class EncodedBody:
+    """A response body already encoded at one API version, written as is after the header.
+
+    For answers that are the same on every request — ApiVersions, the first request of every
+    connection: its ~60 (key, min, max) entries cost more to encode than the rest of the request.
+    A handler may return one in place of the response object.
+    """
+
+    __slots__ = ("api_version", "data")
+
+    def __init__(self, api_version: int, data: bytes) -> None:
+        self.api_version = api_version
+        self.data = data
+
+    @classmethod
+    def of(cls, body: Any, api_version: int) -> EncodedBody:
+        """``body`` (a response object) encoded at ``api_version``."""
+        return cls(api_version, codec(type(body), api_version).encode(body))
+
+
 def encode_response(api_key: int, api_version: int, correlation_id: int, body: Any) -> bytearray:
     """A size-prefixed response frame with the right header version.
 
-    Returned as the ``bytearray`` it was built in: a fetch response can be megabytes, and the socket
-    takes any buffer, so copying it into ``bytes`` would only cost time.
+    ``body`` is a response object or an ``EncodedBody`` of the same version. Returned as the
+    ``bytearray`` it was built in: a fetch response can be megabytes, and the socket takes any
+    buffer, so copying it into ``bytes`` would only cost time.
     """
     out = bytearray(b"\0\0\0\0")
     out += p.INT32.pack(correlation_id)
     if response_header_version(api_key, api_version) >= 1:
         out.append(0)  # empty tag buffer
-    codec(type(body), api_version).encode_into(out, body)
+    if isinstance(body, EncodedBody):
+        if body.api_version != api_version:
+            raise ValueError(f"body encoded at version {body.api_version}, response is version {api_version}")
+        out += body.data
+    else:
+        codec(type(body), api_version).encode_into(out, body)
     p.INT32.pack_into(out, 0, len(out) - 4)
     return out
 
