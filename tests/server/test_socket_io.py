@@ -1,0 +1,60 @@
+"""Socket reads and writes with one scheduler trip: partial writes, broken peers, fairness."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+import trio
+import trio.testing
+
+from wirekafka.server.connection import FrameSource
+from wirekafka.server.socket_io import receive_into, send_all
+
+
+async def test_send_all_waits_for_room_when_the_kernel_buffer_fills() -> None:
+    left, right = trio.socket.socketpair()
+    data = bytes(range(256)) * 20_000  # 5 MB: far more than the socket buffers hold
+    received = bytearray()
+
+    async def reader() -> None:
+        buffer = bytearray(65536)
+        while len(received) < len(data):
+            got = await receive_into(right.fileno(), memoryview(buffer))
+            assert got
+            received.extend(buffer[:got])
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(reader)
+        await send_all(left.fileno(), bytearray(data))
+    assert received == data
+    left.close()
+    right.close()
+
+
+async def test_a_broken_peer_is_a_broken_resource() -> None:
+    left, right = trio.socket.socketpair()
+    right.close()
+    with pytest.raises(trio.BrokenResourceError):
+        for _ in range(100):  # the first writes may still be buffered
+            await send_all(left.fileno(), b"x" * 65536)
+    left.close()
+
+
+async def test_receive_at_end_of_stream_is_zero() -> None:
+    left, right = trio.socket.socketpair()
+    left.close()
+    assert await receive_into(right.fileno(), memoryview(bytearray(10))) == 0
+    right.close()
+
+
+async def test_pipelined_frames_served_from_the_buffer_still_checkpoint() -> None:
+    left, right = trio.socket.socketpair()
+    await left.send(b"".join(struct.pack(">i", 1) + bytes([i]) for i in range(50)))
+    source = FrameSource(right, max_frame_size=100)
+    assert await source.next_frame() == b"\x00"  # the one read: all 50 frames arrive together
+    for i in range(1, 50):
+        with trio.testing.assert_checkpoints():
+            assert await source.next_frame() == bytes([i])
+    left.close()
+    right.close()
