@@ -1,8 +1,9 @@
 """A broker node: configuration, listeners, the current metadata image and the subsystems.
 
 ``Broker.run()`` is the one long-lived task: it starts the components from ``assembly.py`` in
-order (metadata, storage/replication, coordinators), then the listeners, reports the bound
-address through ``task_status`` and serves until cancelled. Handlers reach everything through
+order (metadata, storage/replication), then the listeners, reports the bound address through
+``task_status``, starts the coordinators in the background (as Kafka loads them after its socket
+server accepts requests) and serves until cancelled. Handlers reach everything through
 ``ctx.broker``.
 """
 
@@ -17,13 +18,31 @@ from typing import Any
 import trio
 
 from wirekafka.broker import handlers  # noqa: F401  (registers every handler)
-from wirekafka.broker.assembly import ComponentFactory, default_components
+from wirekafka.broker.assembly import (
+    BackgroundLoader,
+    ComponentFactory,
+    background_components,
+    default_components,
+)
 from wirekafka.broker.registry import REGISTRY, HandlerRegistry
 from wirekafka.config import BrokerConfig, ConfigError
 from wirekafka.metadata.image import BrokerImage, MetadataImage
+from wirekafka.protocol.errors import ErrorCode
 from wirekafka.server.connection import serve_connection
 
 logger = logging.getLogger("wirekafka.broker")
+
+
+async def _verify_while_coordinators_load(
+    transactional_id: str, producer_id: int, producer_epoch: int, topic: str, partition: int
+) -> ErrorCode:
+    """The replica manager's KIP-890 verifier until the transaction coordinator runs.
+
+    What the coordinator itself answers for a partition that is still loading; the produce path
+    turns it into NOT_ENOUGH_REPLICAS, which producers retry, instead of trusting a transactional
+    batch unverified.
+    """
+    return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +74,28 @@ class Broker:
         config: BrokerConfig,
         *,
         components: list[ComponentFactory] | None = None,
+        background: BackgroundLoader | None = None,
         registry: HandlerRegistry = REGISTRY,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        """``components`` replaces the default components started before the listeners; with it,
+        nothing starts in the background unless ``background`` is given too."""
         self.config = config
         self.node_id = config.node_id
         self.registry = registry
         self._clock = clock
-        self._factories = default_components() if components is None else components
+        self._background: BackgroundLoader | None
+        if components is None:
+            self._factories = default_components()
+            self._background = background_components if background is None else background
+        else:
+            self._factories = components
+            self._background = background
+        self.coordinators_loading = self._background is not None
+        """True until the background components (the coordinators) have started: meanwhile the
+        coordinator APIs answer COORDINATOR_LOAD_IN_PROGRESS, as for a partition still loading."""
+        self.fully_started = trio.Event()
+        """Set once every component, the background ones included, has started (tests wait)."""
         self.listeners = [Listener.parse(text) for text in config["listeners"]]
         advertised = config["advertised.listeners"]
         self.advertised_listeners = (
@@ -116,7 +149,12 @@ class Broker:
     # -- lifecycle --------------------------------------------------------------------------------
 
     async def run(self, *, task_status: trio.TaskStatus[list[Listener]] = trio.TASK_STATUS_IGNORED) -> None:
-        """Serve until cancelled. Reports the bound listeners (real ports when 0 was asked)."""
+        """Serve until cancelled. Reports the bound listeners (real ports when 0 was asked).
+
+        The background components (the coordinators) start after the report, while requests are
+        already answered; until then the replica manager's KIP-890 verifier answers
+        COORDINATOR_LOAD_IN_PROGRESS rather than trusting transactional batches unverified.
+        """
         async with trio.open_nursery() as nursery:
             bound: list[Listener] = []
             sockets: list[tuple[Listener, list[trio.SocketListener]]] = []
@@ -127,13 +165,33 @@ class Broker:
                 sockets.append((listener, opened))
             self._adopt_bound_ports(bound)
             for factory in self._factories:
-                component = factory(self)
-                self.components.append(component)
-                await nursery.start(component.run)
+                await self._start_component(nursery, factory)
+            manager = self.replica_manager
+            holds_verification = (
+                self._background is not None
+                and manager is not None
+                and getattr(manager, "transaction_verifier", False) is None
+            )
+            if holds_verification:
+                manager.transaction_verifier = _verify_while_coordinators_load
             for (_listener, opened), actual in zip(sockets, bound, strict=True):
                 nursery.start_soon(self._serve_listener, opened, actual.name)
             logger.info("broker %d listening on %s", self.node_id, ", ".join(map(str, bound)))
             task_status.started(bound)
+            if self._background is not None:
+                factories = await self._background()
+                for factory in factories:
+                    await self._start_component(nursery, factory)
+                if holds_verification and manager.transaction_verifier is _verify_while_coordinators_load:
+                    manager.transaction_verifier = None  # no transaction coordinator among them
+                self.coordinators_loading = False
+                logger.debug("broker %d: background components started", self.node_id)
+            self.fully_started.set()
+
+    async def _start_component(self, nursery: trio.Nursery, factory: ComponentFactory) -> None:
+        component = factory(self)
+        self.components.append(component)
+        await nursery.start(component.run)
 
     async def _serve_listener(self, listeners: list[trio.SocketListener], name: str) -> None:
         async def handle(stream: trio.SocketStream) -> None:

@@ -69,6 +69,8 @@ def running_broker(
         async with trio.open_nursery() as nursery:
             try:
                 result["listeners"] = await nursery.start(broker.run)
+                # The coordinators start after the listeners serve: tests get a fully started node.
+                await broker.fully_started.wait()
             finally:
                 ready.set()
             await trio.to_thread.run_sync(stop.wait, abandon_on_cancel=True)

@@ -19,12 +19,11 @@ Thin: each handler turns the request into a call on ``ctx.broker.group_coordinat
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wirekafka.broker.context import RequestContext
 from wirekafka.broker.registry import handles
 from wirekafka.coordinator.group.partitioner import partition_for
-from wirekafka.coordinator.group.result import ClientInfo
 from wirekafka.protocol.api_keys import ApiKey
 from wirekafka.protocol.errors import ErrorCode
 from wirekafka.protocol.messages.group import (
@@ -40,6 +39,9 @@ from wirekafka.protocol.messages.group import (
     SyncGroupResponse,
 )
 
+if TYPE_CHECKING:
+    from wirekafka.coordinator.group.result import ClientInfo
+
 GROUP_KEY_TYPE = 0
 TRANSACTION_KEY_TYPE = 1
 GROUP_METADATA_TOPIC = "__consumer_offsets"
@@ -50,11 +52,36 @@ GROUP_OPERATIONS = sum(1 << code for code in (3, 6, 8, 10, 11))
 
 
 def client_info(ctx: RequestContext) -> ClientInfo:
-    """Kafka writes the client address as ``InetAddress.toString()``: ``/127.0.0.1``."""
+    """Kafka writes the client address as ``InetAddress.toString()``: ``/127.0.0.1``.
+
+    Imported here, not at the top: the coordinator's modules load after the broker answers.
+    """
+    from wirekafka.coordinator.group.result import ClientInfo
+
     return ClientInfo(ctx.client_id, f"/{ctx.client_host}", ctx.api_version)
 
 
+def coordinators_loading(ctx: RequestContext) -> bool:
+    """The broker still starts its coordinators in the background (``Broker.run``)."""
+    return bool(getattr(ctx.broker, "coordinators_loading", False))
+
+
+def unavailable(ctx: RequestContext) -> ErrorCode:
+    """A coordinator API's error when there is no coordinator to ask.
+
+    COORDINATOR_LOAD_IN_PROGRESS while the coordinators start in the background, the answer of a
+    coordinator partition that is still loading (clients retry, as Kafka's do at its startup);
+    COORDINATOR_NOT_AVAILABLE on a broker assembled without coordinators.
+    """
+    if coordinators_loading(ctx):
+        return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS
+    return ErrorCode.COORDINATOR_NOT_AVAILABLE
+
+
 def coordinator_or_none(ctx: RequestContext) -> Any:
+    """The group coordinator, or None (answer ``unavailable(ctx)`` then)."""
+    if coordinators_loading(ctx):
+        return None
     return getattr(ctx.broker, "group_coordinator", None)
 
 
@@ -122,9 +149,7 @@ async def find_coordinator(ctx: RequestContext, request: Any) -> Any:
 async def join_group(ctx: RequestContext, request: Any) -> Any:
     coordinator = coordinator_or_none(ctx)
     if coordinator is None:
-        response = JoinGroupResponse(
-            error_code=ErrorCode.COORDINATOR_NOT_AVAILABLE, member_id=request.member_id
-        )
+        response = JoinGroupResponse(error_code=unavailable(ctx), member_id=request.member_id)
     else:
         response = await coordinator.join_group(request, client_info(ctx))
     version = ctx.api_version
@@ -141,7 +166,7 @@ async def join_group(ctx: RequestContext, request: Any) -> Any:
 async def sync_group(ctx: RequestContext, request: Any) -> Any:
     coordinator = coordinator_or_none(ctx)
     if coordinator is None:
-        return SyncGroupResponse(error_code=ErrorCode.COORDINATOR_NOT_AVAILABLE)
+        return SyncGroupResponse(error_code=unavailable(ctx))
     return await coordinator.sync_group(request, client_info(ctx))
 
 
@@ -149,7 +174,7 @@ async def sync_group(ctx: RequestContext, request: Any) -> Any:
 async def heartbeat(ctx: RequestContext, request: Any) -> Any:
     coordinator = coordinator_or_none(ctx)
     if coordinator is None:
-        return HeartbeatResponse(error_code=ErrorCode.COORDINATOR_NOT_AVAILABLE)
+        return HeartbeatResponse(error_code=unavailable(ctx))
     return await coordinator.heartbeat(request, client_info(ctx))
 
 
@@ -157,7 +182,7 @@ async def heartbeat(ctx: RequestContext, request: Any) -> Any:
 async def leave_group(ctx: RequestContext, request: Any) -> Any:
     coordinator = coordinator_or_none(ctx)
     if coordinator is None:
-        response = LeaveGroupResponse(error_code=ErrorCode.COORDINATOR_NOT_AVAILABLE)
+        response = LeaveGroupResponse(error_code=unavailable(ctx))
     else:
         response = await coordinator.leave_group(request, client_info(ctx))
     if ctx.api_version < 3:
@@ -175,7 +200,7 @@ async def describe_groups(ctx: RequestContext, request: Any) -> Any:
     coordinator = coordinator_or_none(ctx)
     if coordinator is None:
         groups = [
-            DescribeGroupsResponse.DescribedGroup(error_code=ErrorCode.COORDINATOR_NOT_AVAILABLE, group_id=g)
+            DescribeGroupsResponse.DescribedGroup(error_code=unavailable(ctx), group_id=g)
             for g in request.groups
         ]
     else:
@@ -190,7 +215,7 @@ async def describe_groups(ctx: RequestContext, request: Any) -> Any:
 async def list_groups(ctx: RequestContext, request: Any) -> Any:
     coordinator = coordinator_or_none(ctx)
     if coordinator is None:
-        return ListGroupsResponse(error_code=ErrorCode.COORDINATOR_NOT_AVAILABLE)
+        return ListGroupsResponse(error_code=unavailable(ctx))
     states = list(request.states_filter) if ctx.api_version >= 4 else []
     types = list(request.types_filter) if ctx.api_version >= 5 else []
     error, groups = await coordinator.list_groups(states, types)
@@ -202,9 +227,7 @@ async def delete_groups(ctx: RequestContext, request: Any) -> Any:
     coordinator = coordinator_or_none(ctx)
     if coordinator is None:
         results = [
-            DeleteGroupsResponse.DeletableGroupResult(
-                group_id=g, error_code=ErrorCode.COORDINATOR_NOT_AVAILABLE
-            )
+            DeleteGroupsResponse.DeletableGroupResult(group_id=g, error_code=unavailable(ctx))
             for g in request.groups_names
         ]
     else:
@@ -219,7 +242,7 @@ async def delete_groups(ctx: RequestContext, request: Any) -> Any:
 async def consumer_group_heartbeat(ctx: RequestContext, request: Any) -> Any:
     coordinator = coordinator_or_none(ctx)
     if coordinator is None:
-        return ConsumerGroupHeartbeatResponse(error_code=ErrorCode.COORDINATOR_NOT_AVAILABLE)
+        return ConsumerGroupHeartbeatResponse(error_code=unavailable(ctx))
     return await coordinator.consumer_group_heartbeat(request, client_info(ctx))
 
 
@@ -228,9 +251,7 @@ async def consumer_group_describe(ctx: RequestContext, request: Any) -> Any:
     coordinator = coordinator_or_none(ctx)
     if coordinator is None:
         groups = [
-            ConsumerGroupDescribeResponse.DescribedGroup(
-                error_code=ErrorCode.COORDINATOR_NOT_AVAILABLE, group_id=g
-            )
+            ConsumerGroupDescribeResponse.DescribedGroup(error_code=unavailable(ctx), group_id=g)
             for g in request.group_ids
         ]
     else:

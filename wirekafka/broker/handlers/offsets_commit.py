@@ -15,12 +15,12 @@ shapes answers per version:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from wirekafka.broker.context import RequestContext
-from wirekafka.broker.handlers.group import client_info, coordinator_or_none
+from wirekafka.broker.handlers.group import client_info, coordinator_or_none, unavailable
 from wirekafka.broker.registry import handles
-from wirekafka.coordinator.group.offsets import FetchedOffsets, topics_of
 from wirekafka.protocol.api_keys import ApiKey
 from wirekafka.protocol.errors import ErrorCode
 from wirekafka.protocol.messages.offsets import (
@@ -41,7 +41,7 @@ async def offset_commit(ctx: RequestContext, request: Any) -> Any:
                 name=topic.name,
                 partitions=[
                     OffsetCommitResponse.OffsetCommitResponsePartition(
-                        partition_index=p.partition_index, error_code=ErrorCode.COORDINATOR_NOT_AVAILABLE
+                        partition_index=p.partition_index, error_code=unavailable(ctx)
                     )
                     for p in topic.partitions
                 ],
@@ -58,14 +58,22 @@ async def _fetch(
     require_stable: bool,
     member_id: str | None = None,
     member_epoch: int = -1,
-) -> FetchedOffsets:
+) -> tuple[int, list[tuple[str, list[Any]]]]:
+    """(group error, [(topic, [FetchedPartition])]) of one group."""
     coordinator = coordinator_or_none(ctx)
     if coordinator is None:
-        return FetchedOffsets(group_id, error=ErrorCode.COORDINATOR_NOT_AVAILABLE)
-    fetched: FetchedOffsets = await coordinator.offset_fetch(
+        return unavailable(ctx), []
+    fetched = await coordinator.offset_fetch(
         group_id, topics, require_stable=require_stable, member_id=member_id, member_epoch=member_epoch
     )
-    return fetched
+    return fetched.error, fetched.topics
+
+
+def topics_of(requested: Iterable[Any] | None) -> list[tuple[str, list[int]]] | None:
+    """OffsetFetch request topics as (name, partitions); None means "every partition"."""
+    if requested is None:
+        return None
+    return [(t.name, list(t.partition_indexes)) for t in requested]
 
 
 @handles(ApiKey.OFFSET_FETCH, versions=(0, 9))
@@ -75,7 +83,7 @@ async def offset_fetch(ctx: RequestContext, request: Any) -> Any:
     if version >= 8:
         groups = []
         for group in request.groups:
-            fetched = await _fetch(
+            error, fetched = await _fetch(
                 ctx,
                 group.group_id,
                 topics_of(group.topics),
@@ -86,7 +94,7 @@ async def offset_fetch(ctx: RequestContext, request: Any) -> Any:
             groups.append(
                 OffsetFetchResponse.OffsetFetchResponseGroup(
                     group_id=group.group_id,
-                    error_code=fetched.error,
+                    error_code=error,
                     topics=[
                         OffsetFetchResponse.OffsetFetchResponseTopics(
                             name=topic,
@@ -101,20 +109,20 @@ async def offset_fetch(ctx: RequestContext, request: Any) -> Any:
                                 for p in partitions
                             ],
                         )
-                        for topic, partitions in fetched.topics
+                        for topic, partitions in fetched
                     ],
                 )
             )
         return OffsetFetchResponse(groups=groups)
     requested = topics_of(request.topics)
-    fetched = await _fetch(ctx, request.group_id, requested, require_stable)
-    if fetched.error != ErrorCode.NO_ERROR:
+    error, fetched = await _fetch(ctx, request.group_id, requested, require_stable)
+    if error != ErrorCode.NO_ERROR:
         if version >= 2:
-            return OffsetFetchResponse(error_code=fetched.error)
+            return OffsetFetchResponse(error_code=error)
         # v0-v1 have no top-level error: every requested partition carries it.
         return OffsetFetchResponse(
             topics=[
-                _fetch_topic(topic, [(p, -1, -1, "", fetched.error) for p in partitions])
+                _fetch_topic(topic, [(p, -1, -1, "", error) for p in partitions])
                 for topic, partitions in requested or []
             ]
         )
@@ -128,7 +136,7 @@ async def offset_fetch(ctx: RequestContext, request: Any) -> Any:
                     for p in partitions
                 ],
             )
-            for topic, partitions in fetched.topics
+            for topic, partitions in fetched
         ],
     )
 
@@ -153,5 +161,5 @@ def _fetch_topic(topic: str, partitions: list[tuple[int, int, int, str, int]]) -
 async def offset_delete(ctx: RequestContext, request: Any) -> Any:
     coordinator = coordinator_or_none(ctx)
     if coordinator is None:
-        return OffsetDeleteResponse(error_code=ErrorCode.COORDINATOR_NOT_AVAILABLE)
+        return OffsetDeleteResponse(error_code=unavailable(ctx))
     return await coordinator.offset_delete(request, client_info(ctx))

@@ -25,10 +25,14 @@ from __future__ import annotations
 from typing import Any
 
 from wirekafka.broker.context import RequestContext
+from wirekafka.broker.handlers.group import (
+    GROUP_METADATA_TOPIC,
+    client_info,
+    coordinator_or_none,
+    coordinators_loading,
+    unavailable,
+)
 from wirekafka.broker.registry import handles
-from wirekafka.coordinator.group.result import ClientInfo
-from wirekafka.coordinator.txn.markers import GROUP_METADATA_TOPIC
-from wirekafka.coordinator.txn.state import TransactionState
 from wirekafka.protocol.api_keys import ApiKey
 from wirekafka.protocol.errors import ErrorCode
 from wirekafka.protocol.messages.txn import (
@@ -48,16 +52,10 @@ NO_PRODUCER_EPOCH = -1
 
 
 def _coordinator(ctx: RequestContext) -> Any:
+    """The transaction coordinator, or None (answer ``unavailable(ctx)`` then)."""
+    if coordinators_loading(ctx):
+        return None
     return getattr(ctx.broker, "transaction_coordinator", None)
-
-
-def _group_coordinator(ctx: RequestContext) -> Any:
-    return getattr(ctx.broker, "group_coordinator", None)
-
-
-def _client_info(ctx: RequestContext) -> ClientInfo:
-    """As the group handlers build it: Kafka writes the client host as ``/127.0.0.1``."""
-    return ClientInfo(ctx.client_id, f"/{ctx.client_host}", ctx.api_version)
 
 
 def _fenced_for(version: int, first_version_with_fenced: int, error: ErrorCode) -> ErrorCode:
@@ -77,7 +75,7 @@ async def init_producer_id(ctx: RequestContext, request: Any) -> Any:
     producer_id = request.producer_id if version >= 3 else NO_PRODUCER_ID
     producer_epoch = request.producer_epoch if version >= 3 else NO_PRODUCER_EPOCH
     if coordinator is None:
-        return _init_response(ErrorCode.COORDINATOR_NOT_AVAILABLE)
+        return _init_response(unavailable(ctx))
     if (producer_id == NO_PRODUCER_ID) != (producer_epoch == NO_PRODUCER_EPOCH):
         return _init_response(ErrorCode.INVALID_REQUEST)
     expected = None if producer_id == NO_PRODUCER_ID else (producer_id, producer_epoch)
@@ -137,7 +135,7 @@ async def _add_or_verify(
     """One transaction of an AddPartitionsToTxn request: an error for each of its partitions."""
     coordinator = _coordinator(ctx)
     if coordinator is None:
-        return dict.fromkeys(partitions, ErrorCode.COORDINATOR_NOT_AVAILABLE)
+        return dict.fromkeys(partitions, unavailable(ctx))
     image = ctx.broker.metadata_image
     unknown = [tp for tp in partitions if image.partition(*tp) is None]
     if unknown:
@@ -195,7 +193,7 @@ async def add_partitions_to_txn(ctx: RequestContext, request: Any) -> Any:
 async def add_offsets_to_txn(ctx: RequestContext, request: Any) -> Any:
     coordinator = _coordinator(ctx)
     if coordinator is None:
-        error = ErrorCode.COORDINATOR_NOT_AVAILABLE
+        error = unavailable(ctx)
     else:
         error = await coordinator.add_offsets(
             request.transactional_id, request.producer_id, request.producer_epoch, request.group_id
@@ -207,7 +205,7 @@ async def add_offsets_to_txn(ctx: RequestContext, request: Any) -> Any:
 async def end_txn(ctx: RequestContext, request: Any) -> Any:
     coordinator = _coordinator(ctx)
     if coordinator is None:
-        error = ErrorCode.COORDINATOR_NOT_AVAILABLE
+        error = unavailable(ctx)
     else:
         error = await coordinator.end_transaction(
             request.transactional_id, request.producer_id, request.producer_epoch, request.committed
@@ -262,9 +260,12 @@ def _txn_offset_commit_error(request: Any, error: ErrorCode) -> Any:
 @handles(ApiKey.TXN_OFFSET_COMMIT, versions=(0, 4))
 async def txn_offset_commit(ctx: RequestContext, request: Any) -> Any:
     coordinator = _coordinator(ctx)
-    groups = _group_coordinator(ctx)
+    groups = coordinator_or_none(ctx)
     if coordinator is None or groups is None:
-        return _txn_offset_commit_error(request, ErrorCode.COORDINATOR_NOT_AVAILABLE)
+        # What a loading coordinator's verification answer becomes here (COORDINATOR_NOT_AVAILABLE).
+        return _txn_offset_commit_error(
+            request, txn_offset_commit_verification_error(ctx.api_version, unavailable(ctx))
+        )
     offsets_partition = (GROUP_METADATA_TOPIC, groups.partition_for(request.group_id))
     answer = await coordinator.verify_partitions(
         request.transactional_id, request.producer_id, request.producer_epoch, [offsets_partition]
@@ -272,7 +273,7 @@ async def txn_offset_commit(ctx: RequestContext, request: Any) -> Any:
     error = txn_offset_commit_verification_error(ctx.api_version, answer[offsets_partition])
     if error != ErrorCode.NO_ERROR:
         return _txn_offset_commit_error(request, error)
-    return await groups.txn_offset_commit(request, _client_info(ctx))
+    return await groups.txn_offset_commit(request, client_info(ctx))
 
 
 # ---- WriteTxnMarkers -----------------------------------------------------------------------------------
@@ -288,7 +289,7 @@ async def write_txn_markers(ctx: RequestContext, request: Any) -> Any:
             partitions = []
             for index in topic.partition_indexes:
                 if coordinator is None:
-                    error = ErrorCode.COORDINATOR_NOT_AVAILABLE
+                    error = unavailable(ctx)
                 else:
                     error = await coordinator.markers.write(
                         topic.name,
@@ -361,7 +362,7 @@ async def describe_transactions(ctx: RequestContext, request: Any) -> Any:
     states = []
     for transactional_id in request.transactional_ids:
         if coordinator is None:
-            states.append(_described_error(transactional_id, ErrorCode.COORDINATOR_NOT_AVAILABLE))
+            states.append(_described_error(transactional_id, unavailable(ctx)))
             continue
         (described,) = await coordinator.describe([transactional_id])
         if described.error_code != ErrorCode.NO_ERROR:
@@ -400,6 +401,8 @@ def _described_error(transactional_id: str, error: ErrorCode) -> Any:
 
 @handles(ApiKey.LIST_TRANSACTIONS, versions=(0, 1))
 async def list_transactions(ctx: RequestContext, request: Any) -> Any:
+    from wirekafka.coordinator.txn.state import TransactionState  # loads after the broker answers
+
     coordinator = _coordinator(ctx)
     known = [TransactionState.from_name(name) for name in request.state_filters]
     unknown = [name for name, state in zip(request.state_filters, known, strict=True) if state is None]
@@ -415,7 +418,7 @@ async def list_transactions(ctx: RequestContext, request: Any) -> Any:
     if coordinator is None:
         return ListTransactionsResponse(
             throttle_time_ms=0,
-            error_code=ErrorCode.COORDINATOR_NOT_AVAILABLE,
+            error_code=unavailable(ctx),
             unknown_state_filters=unknown,
             transaction_states=[],
         )

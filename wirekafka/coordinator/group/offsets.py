@@ -20,7 +20,6 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -476,10 +475,3 @@ def _txn_commit_response(request: Any, error_of: Any) -> Any:
             for topic in request.topics
         ]
     )
-
-
-def topics_of(requested: Iterable[Any] | None) -> list[tuple[str, list[int]]] | None:
-    """OffsetFetch request topics as (name, partitions); None means "every partition"."""
-    if requested is None:
-        return None
-    return [(t.name, list(t.partition_indexes)) for t in requested]
