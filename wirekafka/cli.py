@@ -9,7 +9,6 @@ other. ``wirekafka topics list`` does not import trio or the codec.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import sys
 from collections.abc import Callable
@@ -317,6 +316,8 @@ def topics_describe(
     bootstrap: str, connect_timeout: float, names: tuple[str, ...], exclude_internal: bool, output_format: str
 ) -> None:
     """Partitions, leaders, replicas, ISR and non-default configs of TOPICs (all topics if none)."""
+    import json
+
     from wirekafka.tools import topics as tool
     from wirekafka.tools.clients import admin_client
 
@@ -482,6 +483,7 @@ def groups() -> None:
 @_FORMAT
 def groups_list(bootstrap: str, connect_timeout: float, output_format: str) -> None:
     """Print the id of every consumer group, one per line."""
+    import json
     from dataclasses import asdict
 
     from wirekafka.tools import groups as tool
@@ -501,6 +503,8 @@ def groups_describe(
     bootstrap: str, connect_timeout: float, group_ids: tuple[str, ...], output_format: str
 ) -> None:
     """State, members, committed offsets and lag of each GROUP."""
+    import json
+
     from wirekafka.tools import groups as tool
     from wirekafka.tools.clients import admin_client
 
