@@ -58,3 +58,22 @@ async def test_pipelined_frames_served_from_the_buffer_still_checkpoint() -> Non
             assert await source.next_frame() == bytes([i])
     left.close()
     right.close()
+
+
+async def test_a_read_is_a_checkpoint_and_can_be_cancelled() -> None:
+    left, right = trio.socket.socketpair()
+    await left.send(b"abc")
+    buffer = bytearray(10)
+    with trio.testing.assert_checkpoints():
+        assert await receive_into(right.fileno(), memoryview(buffer)) == 3
+    with trio.move_on_after(0.05) as scope:
+        await receive_into(right.fileno(), memoryview(buffer))  # nothing more comes
+    assert scope.cancelled_caught
+    await left.send(b"d")
+    with trio.CancelScope() as scope:
+        scope.cancel()
+        await receive_into(right.fileno(), memoryview(buffer))  # cancelled even with data there
+    assert scope.cancelled_caught
+    assert await receive_into(right.fileno(), memoryview(buffer)) == 1 and buffer[:1] == b"d"
+    left.close()
+    right.close()

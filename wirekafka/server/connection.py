@@ -11,8 +11,9 @@ are copied once, from the kernel. The frame is a ``bytearray``: the records of a
 stay writable views of it all the way to the log.
 
 Reads and writes go through ``socket_io`` (one scheduler trip per request instead of trio's
-two); the frame source adds a checkpoint when it hands out a frame without having waited for
-the socket, so a pipelining client cannot keep the loop to itself.
+two, and usually no epoll registration); every read is a checkpoint, and the frame source adds
+one when it hands out a frame without having read, so a pipelining client cannot keep the loop
+to itself.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class FrameSource:
         Raises:
             FrameTooLargeError: the declared size is negative or too large.
         """
-        waited = False  # every read waits for the socket first: a checkpoint
+        waited = False  # every read is a checkpoint
         while self._end - self._start < 4:
             if not await self._fill():
                 return None
