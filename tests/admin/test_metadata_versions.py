@@ -86,6 +86,22 @@ def test_empty_topic_list_means_all_in_v0_and_none_after(broker: RunningBroker) 
     assert name in topics_of(metadata(broker, 12, None))
 
 
+@pytest.mark.parametrize("version", [1, 9, 12])
+def test_all_topics_answer_follows_every_image_change(broker: RunningBroker, version: int) -> None:
+    """The all-topics answer is encoded once per metadata image: a change must show at once."""
+    flags = {"include_topic_authorized_operations": True} if version >= 8 else {}
+    before = metadata(broker, version, None, **flags)
+    assert metadata(broker, version, None, **flags) == before
+    name = unique("cached")
+    create(broker, name, partitions=2)
+    after = topics_of(metadata(broker, version, None, **flags))
+    assert set(after) == set(topics_of(before)) | {name}
+    assert after[name] == topics_of(metadata(broker, version, [name], **flags))[name]
+    if version >= 8:
+        assert after[name].topic_authorized_operations != INT32_MIN
+        assert topics_of(metadata(broker, version, None))[name].topic_authorized_operations == INT32_MIN
+
+
 @pytest.mark.parametrize("version", [0, 1, 3])
 def test_versions_before_4_auto_create(broker: RunningBroker, version: int) -> None:
     """Kafka's KRaft broker answers UNKNOWN_TOPIC_OR_PARTITION while it creates the topic."""
