@@ -115,8 +115,8 @@ class RequestHeader:
 
 
 # Every request and response asks whether its (api_key, api_version) is flexible; the answer
-# never changes, so it is looked up in the schemas once per pair (bounded: api_key and
-# api_version come from an int16 each, and only declared pairs or misses are stored).
+# never changes, so it is looked up in the schemas once per pair (at most 4096 pairs are kept,
+# so a client sending random keys and versions cannot grow it without bound).
 _FLEXIBLE: dict[tuple[int, int], bool | None] = {}
 
 
@@ -132,7 +132,7 @@ def is_flexible(api_key: int, api_version: int) -> bool | None:
         flexible = None
     else:
         flexible = bool(request.schema.is_flexible(api_version))
-    if len(_FLEXIBLE) < 4096:  # a client sending random keys cannot grow it without bound
+    if len(_FLEXIBLE) < 4096:
         _FLEXIBLE[key] = flexible
     return flexible
 
@@ -240,9 +240,9 @@ def encode_request(header: RequestHeader, body: Any) -> bytes:
 class EncodedBody:
     """A response body already encoded at one API version, written as is after the header.
 
-    For answers that are the same on every request — ApiVersions, the first request of every
-    connection: its ~60 (key, min, max) entries cost more to encode than the rest of the request.
-    A handler may return one in place of the response object.
+    For answers that stay the same from one request to the next — ApiVersions (the first request
+    of every connection: its ~60 entries cost more to encode than the rest of the request) and
+    all-topics Metadata. A handler may return one in place of the response object.
     """
 
     __slots__ = ("api_version", "data")

@@ -12,6 +12,8 @@ Kafka's rules, in order:
 6. A handler returning ``None`` sends nothing (Produce with acks=0); returning ``Close`` closes the
    connection (Kafka closes an acks=0 producer's connection when its write fails, since it cannot
    be told otherwise).
+7. A handler may return a ``framing.EncodedBody`` instead of a response object: an answer encoded
+   once and reused (ApiVersions, all-topics Metadata); only the header is written per request.
 """
 
 from __future__ import annotations
