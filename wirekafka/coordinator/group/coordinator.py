@@ -396,6 +396,8 @@ class _GroupCoordinatorComponent:
         manager = self.broker.replica_manager
         manager.add_leadership_listener(self.coordinator.on_leadership)
         self.broker.on_metadata_change(self.coordinator.on_metadata_change)
+        # Built in an earlier scheduler step (the broker already serves): catch up on topics created since.
+        self.coordinator.set_topics(topics_view(self.broker.metadata_image))
         # Partitions led before this component started were announced to nobody: look them up.
         for index in range(self.coordinator.config.offsets_topic_num_partitions):
             hosted = manager.partition(GROUP_METADATA_TOPIC, index)
