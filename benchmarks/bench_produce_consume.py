@@ -211,6 +211,10 @@ def consume_all(bootstrap: str, topic: str, partitions: int, count: int, pid: in
             "fetch.max.bytes": 52_428_800,
             "max.partition.fetch.bytes": 10_485_760,
             "queued.max.messages.kbytes": 1_048_576,
+            # librdkafka postpones a partition's next fetch by fetch.queue.backoff.ms (1 s) once
+            # its local queue holds queued.min.messages (100,000): with defaults the consumer
+            # idles ~1 s after every 10 MB fetch and measures its own back-off, not the broker.
+            "queued.min.messages": 1_000_000,
         }
     )
     consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
