@@ -64,10 +64,13 @@ class FrameSource:
         size = checked_frame_size(self._buffer, self._start, self._max_frame_size)
         self._start += 4
         take = min(size, self._end - self._start)
-        frame = bytearray(self._view[self._start : self._start + take])
+        if take == size:
+            frame = bytearray(self._view[self._start : self._start + take])
+        else:
+            frame = bytearray(size)  # one allocation; the rest is received straight into it
+            frame[:take] = self._view[self._start : self._start + take]
         self._start += take
         if take < size:
-            frame += bytearray(size - take)
             view = memoryview(frame)
             received = take
             while received < size:
