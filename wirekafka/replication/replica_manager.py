@@ -12,8 +12,9 @@ data path, principle 3 of ARCHITECTURE.md:
   leader epoch and writes the bytes -> the high watermark advances (immediately with one
   replica) -> ``acks=all`` waits on a :class:`HighWatermarkWaiter` until it passes the batch.
 * **Fetch**: read whole batches up to the high watermark (consumers), the last stable offset
-  (``read_committed``) or the log end (followers), one ``pread`` per partition; if fewer than
-  ``min_bytes``, wait on a :class:`FetchWaiter` that appends wake, then read again.
+  (``read_committed``) or the log end (followers), one ``pread`` per partition
+  (``log_reads``); if fewer than ``min_bytes``, wait on a :class:`FetchWaiter` that appends
+  wake, then read again.
 
 Everything runs on the trio thread; log methods are synchronous and never interleave.
 """
@@ -50,8 +51,8 @@ from wirekafka.replication.append_validation import (
 from wirekafka.replication.fetch_sessions import FetchSessionCache
 from wirekafka.replication.hosted_partition import HostedPartition
 from wirekafka.replication.housekeeping import Housekeeping, HousekeepingConfig
+from wirekafka.replication.log_reads import epoch_and_leader_checked, read_partitions
 from wirekafka.replication.operations import (
-    UNKNOWN_OFFSET,
     AppendEntry,
     AppendOrigin,
     AppendResult,
@@ -388,7 +389,7 @@ class ReplicaManager:
         found = self._hosted_or_error(topic, partition)
         if isinstance(found, ErrorCode):
             return found
-        return _epoch_and_leader_checked(found, current_leader_epoch, require_leader)
+        return epoch_and_leader_checked(found, current_leader_epoch, require_leader)
 
     def leader_and_epoch(self, topic: str, partition: int) -> tuple[int, int]:
         """(leader id, leader epoch) from the current image; (-1, -1) when unknown."""
@@ -575,7 +576,9 @@ class ReplicaManager:
     ) -> list[FetchPartitionResult]:
         """Read ``partitions`` in order; if fewer than ``min_bytes`` came back and nothing needs an
         immediate answer, wait up to ``max_wait_ms`` for appends, then read again."""
-        results, must_answer = self._read_all(params, partitions, update_follower_state=True)
+        results, must_answer = read_partitions(
+            params, partitions, self._hosted_or_error, self._now_ms(), update_follower_state=True
+        )
         bytes_read = sum(len(result.records) for result in results)
         if params.max_wait_ms <= 0 or not partitions or bytes_read >= params.min_bytes or must_answer:
             return results
@@ -589,136 +592,10 @@ class ReplicaManager:
                 await waiter.event.wait()
         finally:
             waiter.close()
-        results, _ = self._read_all(params, partitions, update_follower_state=False)
-        return results
-
-    def _read_all(
-        self, params: FetchParams, partitions: Sequence[FetchPartition], *, update_follower_state: bool
-    ) -> tuple[list[FetchPartitionResult], bool]:
-        """Kafka's ``readFromLog``: the response budget ``max_bytes`` shrinks as partitions return
-        data; the first partition with data may exceed every limit by one batch (KIP-74).
-
-        Returns the results and whether the fetch must be answered without waiting (an error, a
-        diverging epoch, or more data readable than a limit let through).
-        """
-        now = self._now_ms()
-        remaining = params.max_bytes
-        first_batch_free = True
-        results: list[FetchPartitionResult] = []
-        must_answer = False
-        for request in partitions:
-            result, more = self._read_one(
-                params,
-                request,
-                min(request.partition_max_bytes, remaining),
-                first_batch_free,
-                update_follower_state,
-                now,
-            )
-            size = len(result.records)
-            if size:
-                first_batch_free = False
-            remaining = max(0, remaining - size)
-            must_answer = (
-                must_answer
-                or more
-                or result.error_code != ErrorCode.NO_ERROR
-                or result.diverging_epoch is not None
-            )
-            results.append(result)
-        return results, must_answer
-
-    def _read_one(
-        self,
-        params: FetchParams,
-        request: FetchPartition,
-        max_bytes: int,
-        first_batch_free: bool,
-        update_follower_state: bool,
-        now_ms: int,
-    ) -> tuple[FetchPartitionResult, bool]:
-        result = FetchPartitionResult(request.topic, request.partition, topic_id=request.topic_id)
-        found = self._hosted_or_error(request.topic, request.partition)
-        if (
-            not isinstance(found, ErrorCode)
-            and request.topic_id is not None
-            and request.topic_id != found.topic_id
-        ):
-            found = ErrorCode.INCONSISTENT_TOPIC_ID
-        if not isinstance(found, ErrorCode):
-            found = _epoch_and_leader_checked(found, request.current_leader_epoch, params.fetch_only_leader)
-        if (
-            not isinstance(found, ErrorCode)
-            and params.is_from_follower
-            and params.replica_id not in found.state.replicas
-        ):
-            found = (
-                ErrorCode.UNKNOWN_LEADER_EPOCH
-                if request.current_leader_epoch >= 0
-                else ErrorCode.NOT_LEADER_OR_FOLLOWER
-            )
-        if isinstance(found, ErrorCode):
-            result.error_code = found
-            return result, False
-        hosted = found
-        log = hosted.log
-        high_watermark = hosted.high_watermark
-        last_stable_offset = hosted.last_stable_offset
-        log_start_offset = log.log_start_offset
-        log_end_offset = log.log_end_offset
-        if request.last_fetched_epoch >= 0:
-            epoch_end = offset_queries.end_offset_for_epoch(hosted, request.last_fetched_epoch)
-            if epoch_end.end_offset == UNKNOWN_OFFSET or request.fetch_offset < log_start_offset:
-                result.error_code = ErrorCode.OFFSET_OUT_OF_RANGE
-                return result, False
-            if (
-                epoch_end.leader_epoch < request.last_fetched_epoch
-                or epoch_end.end_offset < request.fetch_offset
-            ):
-                result.diverging_epoch = (epoch_end.leader_epoch, epoch_end.end_offset)
-                result.high_watermark = high_watermark
-                result.last_stable_offset = last_stable_offset
-                result.log_start_offset = log_start_offset
-                return result, True
-        if params.is_from_follower:
-            max_offset = log_end_offset
-        elif params.isolation_level == IsolationLevel.READ_COMMITTED:
-            max_offset = last_stable_offset
-        else:
-            max_offset = high_watermark
-        try:
-            read = log.read(
-                request.fetch_offset, max_bytes, max_offset=max_offset, min_one_batch=first_batch_free
-            )
-        except OffsetOutOfRangeError:
-            result.error_code = ErrorCode.OFFSET_OUT_OF_RANGE
-            return result, False
-        except LogError as exc:
-            result.error_code = ErrorCode[exc.kafka_error]
-            return result, False
-        if params.is_from_follower and update_follower_state:
-            hosted.follower_fetched(
-                params.replica_id,
-                fetch_offset=request.fetch_offset,
-                log_start_offset=request.log_start_offset,
-                now_ms=now_ms,
-            )
-        result.high_watermark = high_watermark
-        result.last_stable_offset = last_stable_offset
-        result.log_start_offset = log_start_offset
-        result.records = read.records
-        if params.isolation_level == IsolationLevel.READ_COMMITTED and not params.is_from_follower:
-            upper_bound = read.next_offset if read.records else request.fetch_offset
-            result.aborted_transactions = [
-                (aborted.producer_id, aborted.first_offset)
-                for aborted in hosted.aborted_transactions(request.fetch_offset, upper_bound)
-            ]
-        # Kafka's DelayedFetch case F: more is readable now than this read returned (it stopped at
-        # a segment end), or the fetch is past the readable end (a truncated leader).
-        more = request.fetch_offset > max_offset or (
-            bool(read.records) and read.next_offset < max_offset and len(read.records) < max_bytes
+        results, _ = read_partitions(
+            params, partitions, self._hosted_or_error, self._now_ms(), update_follower_state=False
         )
-        return result, more
+        return results
 
     # ==== offsets ================================================================================
 
@@ -878,17 +755,6 @@ class ReplicaManager:
         if hosted is None:
             return None
         return hosted.log_start_offset, hosted.high_watermark, hosted.log_end_offset
-
-
-def _epoch_and_leader_checked(
-    hosted: HostedPartition, current_leader_epoch: int, require_leader: bool
-) -> HostedPartition | ErrorCode:
-    error = hosted.state.check_leader_epoch(current_leader_epoch)
-    if error != ErrorCode.NO_ERROR:
-        return error
-    if require_leader and not hosted.state.is_leader:
-        return ErrorCode.NOT_LEADER_OR_FOLLOWER
-    return hosted
 
 
 def create_replica_manager(broker: Broker) -> ReplicaManager:
