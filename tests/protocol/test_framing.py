@@ -19,34 +19,64 @@ MetadataRequest = by_name("MetadataRequest")
 MetadataResponse = by_name("MetadataResponse")
 
 
-def test_frame_reader_splits_a_stream_fed_byte_by_byte() -> None:
+def deliver(reader: framing.FrameReader, stream: bytes, chunk: int) -> list[bytes]:
+    """Play a socket: receive ``stream`` into the reader ``chunk`` bytes at a time, taking frames."""
+    frames: list[bytes] = []
+    position = 0
+    while True:
+        while (frame := reader.next_frame()) is not None:
+            assert isinstance(frame, bytearray)
+            frames.append(bytes(frame))
+        if position == len(stream):
+            return frames
+        buffer = reader.receive_buffer()
+        assert len(buffer) > 0
+        count = min(len(buffer), chunk, len(stream) - position)
+        buffer[:count] = stream[position : position + count]
+        reader.received(count)
+        position += count
+
+
+def framed(payload: bytes) -> bytes:
+    return struct.pack(">i", len(payload)) + payload
+
+
+def test_frame_reader_splits_a_stream_received_byte_by_byte() -> None:
     reader = framing.FrameReader(max_frame_size=100)
     stream = b"\x00\x00\x00\x03abc\x00\x00\x00\x00\x00\x00\x00\x02xy"
-    frames = []
-    for i in range(len(stream)):
-        reader.feed(stream[i : i + 1])
-        while (frame := reader.next_frame()) is not None:
-            frames.append(frame)
-    assert frames == [b"abc", b"", b"xy"]
+    assert deliver(reader, stream, 1) == [b"abc", b"", b"xy"]
     assert reader.buffered == 0
+
+
+@given(
+    st.lists(st.binary(max_size=300) | st.integers(0, 5_000).map(lambda n: b"L" * n), max_size=12),
+    st.integers(1, 2_000),
+)
+def test_frames_of_any_size_survive_any_chunking(payloads: list[bytes], chunk: int) -> None:
+    """Small frames in the 64-byte read buffer, larger ones in buffers of their own."""
+    reader = framing.FrameReader(max_frame_size=10_000, read_buffer=64)
+    assert deliver(reader, b"".join(framed(p) for p in payloads), chunk) == payloads
+    assert reader.buffered == 0
+
+
+def test_a_large_frame_is_received_into_a_buffer_of_its_declared_size() -> None:
+    reader = framing.FrameReader(max_frame_size=10_000, read_buffer=64)
+    buffer = reader.receive_buffer()
+    head = framed(b"x" * 1_000)[:40]
+    buffer[:40] = head
+    reader.received(40)
+    assert reader.next_frame() is None
+    rest = reader.receive_buffer()
+    assert len(rest) == 1_000 - 36  # the frame's own buffer, minus what the read buffer held
 
 
 def test_frame_over_the_maximum_is_refused_from_its_size_alone() -> None:
     reader = framing.FrameReader(max_frame_size=1024)
-    reader.feed(struct.pack(">i", 1025))
     with pytest.raises(FrameTooLargeError):
-        reader.next_frame()
+        deliver(reader, struct.pack(">i", 1025), 4)
     negative = framing.FrameReader()
-    negative.feed(b"\xff\xff\xff\xff")
     with pytest.raises(FrameTooLargeError):
-        negative.next_frame()
-
-
-def test_bytes_needed_tracks_the_frame_in_progress() -> None:
-    reader = framing.FrameReader()
-    assert reader.bytes_needed() == 4
-    reader.feed(b"\x00\x00\x00\x0aab")
-    assert reader.bytes_needed() == 8
+        deliver(negative, b"\xff\xff\xff\xff", 4)
 
 
 def test_request_header_v1_and_v2_golden() -> None:
@@ -130,7 +160,9 @@ def _header_or_error(decode: object, frame: bytes | bytearray | memoryview) -> o
     return header, position
 
 
-_PREFIXES = st.sampled_from([b"\x00\x12\x00\x03", b"\x00\x03\x00\x0c", b"\x00\x03\x00\x01", b"\x7f\x00\x00\x01"])
+_PREFIXES = st.sampled_from(
+    [b"\x00\x12\x00\x03", b"\x00\x03\x00\x0c", b"\x00\x03\x00\x01", b"\x7f\x00\x00\x01"]
+)
 
 
 @given(

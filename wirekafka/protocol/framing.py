@@ -46,55 +46,82 @@ def checked_frame_size(buffer: bytes | bytearray | memoryview, position: int, ma
 
 
 class FrameReader:
-    """Splits a byte stream into frames. Feed it bytes, take frames out.
+    """Splits a byte stream into frames. Sans-IO: the caller receives bytes straight into
+    :meth:`receive_buffer` and reports how many with :meth:`received` (0 is end of stream).
 
-    Buffered bytes never exceed one maximal frame plus what the last ``feed`` brought.
+    Small frames are sliced out of one read buffer of ``read_buffer`` bytes (compacted when it
+    fills). A frame larger than that gets a buffer of exactly its declared size, allocated only
+    after the size passed ``max_frame_size``, and the rest of it is received straight into that
+    buffer: its bytes are copied once, from the kernel. Frames are ``bytearray`` so that the
+    records of a produce request stay writable views of it all the way to the log. Buffered bytes
+    never exceed the read buffer plus one frame.
     """
 
-    def __init__(self, max_frame_size: int = DEFAULT_MAX_FRAME_SIZE) -> None:
+    def __init__(self, max_frame_size: int = DEFAULT_MAX_FRAME_SIZE, read_buffer: int = 16384) -> None:
         self.max_frame_size = max_frame_size
-        self._buffer = bytearray()
+        self._buffer = bytearray(read_buffer)
+        self._view = memoryview(self._buffer)
         self._start = 0
+        self._end = 0
+        self._large: bytearray | None = None  # a frame too big for the read buffer, being filled
+        self._large_view = memoryview(b"")
+        self._large_filled = 0
 
-    def feed(self, data: bytes | bytearray | memoryview) -> None:
-        """Add bytes received from the peer."""
-        if self._start and self._start == len(self._buffer):
-            self._buffer.clear()
-            self._start = 0
-        self._buffer += data
-
-    def next_frame(self) -> bytes | None:
+    def next_frame(self) -> bytearray | None:
         """The next complete frame's payload (without its size), or None until more bytes arrive.
 
         Raises:
             FrameTooLargeError: the declared size is negative or above ``max_frame_size``; the
                 connection must be closed, as Kafka does.
         """
-        available = len(self._buffer) - self._start
+        large = self._large
+        if large is not None:
+            if self._large_filled < len(large):
+                return None
+            self._large = None
+            self._large_view = memoryview(b"")
+            return large
+        available = self._end - self._start
         if available < 4:
             return None
         size = checked_frame_size(self._buffer, self._start, self.max_frame_size)
-        if available < 4 + size:
-            return None
         begin = self._start + 4
-        frame = bytes(memoryview(self._buffer)[begin : begin + size])
-        self._start = begin + size
-        if self._start > 65536 and self._start * 2 > len(self._buffer):
-            del self._buffer[: self._start]
-            self._start = 0
-        return frame
+        if available - 4 >= size:
+            self._start = begin + size
+            return bytearray(self._view[begin : begin + size])
+        if 4 + size <= len(self._buffer):
+            return None  # fits the read buffer: wait for the rest there
+        frame = bytearray(size)
+        have = available - 4
+        frame[:have] = self._view[begin : self._end]
+        self._start = self._end = 0
+        self._large, self._large_view, self._large_filled = frame, memoryview(frame), have
+        return None
 
-    def bytes_needed(self) -> int:
-        """How many more bytes complete the frame being read (at least 1): lets a reader size its read."""
-        available = len(self._buffer) - self._start
-        if available < 4:
-            return 4 - available
-        size: int = p.INT32.unpack_from(self._buffer, self._start)[0]
-        return max(1, 4 + max(size, 0) - available)
+    def receive_buffer(self) -> memoryview:
+        """Where the next received bytes go; never empty. Call :meth:`next_frame` until it
+        returns None before asking, so that a large frame gets its own buffer."""
+        if self._large is not None:
+            return self._large_view[self._large_filled :]
+        if self._start == self._end:
+            self._start = self._end = 0
+        elif self._end == len(self._buffer):
+            remaining = self._end - self._start
+            self._buffer[:remaining] = self._view[self._start : self._end]
+            self._start, self._end = 0, remaining
+        return self._view[self._end :]
+
+    def received(self, count: int) -> None:
+        """``count`` bytes were written at the start of the last :meth:`receive_buffer`."""
+        if self._large is not None:
+            self._large_filled += count
+        else:
+            self._end += count
 
     @property
     def buffered(self) -> int:
-        return len(self._buffer) - self._start
+        """Bytes received and not yet handed out as a frame."""
+        return self._end - self._start + (self._large_filled if self._large is not None else 0)
 
 
 # api_key, api_version, correlation_id and the client id's length, read in one call.

@@ -4,11 +4,10 @@ Kafka mutes a connection while a request is in flight; serving one request at a 
 same guarantee (responses in request order) and natural back-pressure: a client that pipelines
 requests waits in its own socket buffer, not in broker memory.
 
-Frames are read with ``recv_into``: small frames are sliced out of a 16 KiB read buffer, and a
-large frame (a produce request of megabytes) is received straight into a buffer of its own
-declared size — allocated only after the size passed ``socket.request.max.bytes`` — so its bytes
-are copied once, from the kernel. The frame is a ``bytearray``: the records of a produce request
-stay writable views of it all the way to the log.
+Frames are split by the sans-IO ``framing.FrameReader``, which the socket reads straight into:
+small frames come out of a 16 KiB read buffer, a large one (a produce request of megabytes) is
+received into a buffer of its own declared size, allocated only after the size passed
+``socket.request.max.bytes``.
 
 Reads and writes go through ``socket_io`` (one scheduler trip per request instead of trio's
 two, and usually no epoll registration); every read is a checkpoint, and the frame source adds
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING
 import trio
 
 from wirekafka.protocol.errors import FrameTooLargeError
-from wirekafka.protocol.framing import checked_frame_size
+from wirekafka.protocol.framing import FrameReader
 from wirekafka.server.dispatch import Close, Peer, dispatch
 from wirekafka.server.socket_io import receive_into, send_all
 
@@ -39,16 +38,12 @@ _connection_ids = itertools.count(1)
 
 
 class FrameSource:
-    """Reads whole frames from a trio socket with as few copies and syscalls as it can."""
+    """Whole frames from a socket: the I/O shell around :class:`framing.FrameReader`."""
 
     def __init__(self, sock: trio.socket.SocketType, max_frame_size: int) -> None:
         self._sock = sock  # owns the descriptor: kept open while frames are read
         self._fd = sock.fileno()
-        self._max_frame_size = max_frame_size
-        self._buffer = bytearray(_READ_BUFFER)
-        self._view = memoryview(self._buffer)
-        self._start = 0
-        self._end = 0
+        self._reader = FrameReader(max_frame_size, _READ_BUFFER)
 
     async def next_frame(self) -> bytearray | None:
         """The next frame's payload, or None when the peer closed the connection.
@@ -56,45 +51,17 @@ class FrameSource:
         Raises:
             FrameTooLargeError: the declared size is negative or too large.
         """
+        reader = self._reader
         waited = False  # every read is a checkpoint
-        while self._end - self._start < 4:
-            if not await self._fill():
+        while (frame := reader.next_frame()) is None:
+            got = await receive_into(self._fd, reader.receive_buffer())
+            if not got:
                 return None
-            waited = True
-        size = checked_frame_size(self._buffer, self._start, self._max_frame_size)
-        self._start += 4
-        take = min(size, self._end - self._start)
-        if take == size:
-            frame = bytearray(self._view[self._start : self._start + take])
-        else:
-            frame = bytearray(size)  # one allocation; the rest is received straight into it
-            frame[:take] = self._view[self._start : self._start + take]
-        self._start += take
-        if take < size:
-            view = memoryview(frame)
-            received = take
-            while received < size:
-                got = await receive_into(self._fd, view[received:])
-                if not got:
-                    return None
-                received += got
+            reader.received(got)
             waited = True
         if not waited:
             await trio.lowlevel.checkpoint()  # pipelined frame, served from the buffer
         return frame
-
-    async def _fill(self) -> bool:
-        if self._start == self._end:
-            self._start = self._end = 0
-        elif self._end == len(self._buffer):
-            remaining = self._end - self._start
-            self._buffer[:remaining] = self._view[self._start : self._end]
-            self._start, self._end = 0, remaining
-        got = await receive_into(self._fd, self._view[self._end :])
-        if not got:
-            return False
-        self._end += got
-        return True
 
 
 async def serve_connection(
