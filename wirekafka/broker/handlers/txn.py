@@ -43,7 +43,6 @@ from wirekafka.protocol.messages.txn import (
     EndTxnResponse,
     InitProducerIdResponse,
     ListTransactionsResponse,
-    TxnOffsetCommitResponse,
     WriteTxnMarkersResponse,
 )
 
@@ -240,21 +239,9 @@ def txn_offset_commit_verification_error(version: int, error: ErrorCode) -> Erro
 
 
 def _txn_offset_commit_error(request: Any, error: ErrorCode) -> Any:
-    return TxnOffsetCommitResponse(
-        throttle_time_ms=0,
-        topics=[
-            TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic(
-                name=topic.name,
-                partitions=[
-                    TxnOffsetCommitResponse.TxnOffsetCommitResponsePartition(
-                        partition_index=partition.partition_index, error_code=error
-                    )
-                    for partition in topic.partitions
-                ],
-            )
-            for topic in request.topics
-        ],
-    )
+    from wirekafka.coordinator.group.offsets import txn_commit_error_response  # loads with the coordinators
+
+    return txn_commit_error_response(request, error)
 
 
 @handles(ApiKey.TXN_OFFSET_COMMIT, versions=(0, 4))

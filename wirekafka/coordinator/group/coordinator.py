@@ -22,7 +22,11 @@ import trio
 
 from wirekafka.coordinator.group.config import GroupCoordinatorConfig
 from wirekafka.coordinator.group.consumer import TopicsView
-from wirekafka.coordinator.group.offsets import FetchedOffsets
+from wirekafka.coordinator.group.offsets import (
+    FetchedOffsets,
+    commit_error_response,
+    txn_commit_error_response,
+)
 from wirekafka.coordinator.group.partitioner import partition_for
 from wirekafka.coordinator.group.records import decode_record
 from wirekafka.coordinator.group.result import ClientInfo
@@ -39,8 +43,7 @@ from wirekafka.protocol.messages.group import (
     LeaveGroupResponse,
     SyncGroupResponse,
 )
-from wirekafka.protocol.messages.offsets import OffsetCommitResponse, OffsetDeleteResponse
-from wirekafka.protocol.messages.txn import TxnOffsetCommitResponse
+from wirekafka.protocol.messages.offsets import OffsetDeleteResponse
 
 if TYPE_CHECKING:
     from wirekafka.broker.broker import Broker
@@ -190,24 +193,10 @@ class GroupCoordinator:
     # -- offsets ------------------------------------------------------------------------------------
 
     async def offset_commit(self, request: Any, client: ClientInfo) -> Any:
-        def error(code: int) -> Any:
-            return OffsetCommitResponse(
-                topics=[
-                    OffsetCommitResponse.OffsetCommitResponseTopic(
-                        name=topic.name,
-                        partitions=[
-                            OffsetCommitResponse.OffsetCommitResponsePartition(
-                                partition_index=p.partition_index, error_code=code
-                            )
-                            for p in topic.partitions
-                        ],
-                    )
-                    for topic in request.topics
-                ]
-            )
-
         return await self._write(
-            request.group_id, lambda shard, now: shard.offset_commit(request, client, now), error
+            request.group_id,
+            lambda shard, now: shard.offset_commit(request, client, now),
+            lambda code: commit_error_response(request, code),
         )
 
     async def offset_fetch(
@@ -248,26 +237,12 @@ class GroupCoordinator:
     async def txn_offset_commit(self, request: Any, client: ClientInfo) -> Any:
         """TxnOffsetCommit, once the transaction coordinator verified the producer's transaction."""
 
-        def error(code: int) -> Any:
-            return TxnOffsetCommitResponse(
-                topics=[
-                    TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic(
-                        name=topic.name,
-                        partitions=[
-                            TxnOffsetCommitResponse.TxnOffsetCommitResponsePartition(
-                                partition_index=p.partition_index, error_code=code
-                            )
-                            for p in topic.partitions
-                        ],
-                    )
-                    for topic in request.topics
-                ]
-            )
-
         if not request.group_id:
-            return error(ErrorCode.INVALID_GROUP_ID)
+            return txn_commit_error_response(request, ErrorCode.INVALID_GROUP_ID)
         return await self._write(
-            request.group_id, lambda shard, now: shard.txn_offset_commit(request, client, now), error
+            request.group_id,
+            lambda shard, now: shard.txn_offset_commit(request, client, now),
+            lambda code: txn_commit_error_response(request, code),
         )
 
     async def complete_transaction(

@@ -98,36 +98,46 @@ class Offsets:
 
     # -- OffsetCommit -------------------------------------------------------------------------------
 
+    def _commit_record(
+        self, group_id: str, topic: str, partition: Any, now_ms: int, expire_timestamp_ms: int | None
+    ) -> records.CoordinatorRecord | None:
+        """The record of one committed partition (plain or transactional); ``None`` when its
+        metadata is over ``offset.metadata.max.bytes`` (OFFSET_METADATA_TOO_LARGE)."""
+        metadata = partition.committed_metadata
+        if metadata is not None and len(metadata) > self.store.config.offset_metadata_max_bytes:
+            return None
+        return records.offset_commit(
+            group_id,
+            topic,
+            partition.partition_index,
+            offset=partition.committed_offset,
+            leader_epoch=partition.committed_leader_epoch,
+            metadata=metadata or "",
+            commit_timestamp_ms=now_ms,
+            expire_timestamp_ms=expire_timestamp_ms,
+        )
+
     def commit(self, request: Any, client: ClientInfo, now_ms: int) -> Result[Any]:
         """Validate and turn a commit into records; offsets change when they are replayed."""
         # Kafka accepts the empty group id here, for compatibility with very old clients.
         try:
             self._validate_commit(request, client.api_version, now_ms)
         except GroupError as exc:
-            return Result(response=_commit_error_response(request, exc.error))
+            return Result(response=commit_error_response(request, exc.error))
         expire_timestamp_ms = None if request.retention_time_ms == -1 else now_ms + request.retention_time_ms
         result: Result[Any] = Result()
         topics = []
         for topic in request.topics:
             partitions = []
             for partition in topic.partitions:
-                metadata = partition.committed_metadata
-                if metadata is not None and len(metadata) > self.store.config.offset_metadata_max_bytes:
+                record = self._commit_record(
+                    request.group_id, topic.name, partition, now_ms, expire_timestamp_ms
+                )
+                if record is None:
                     error = ErrorCode.OFFSET_METADATA_TOO_LARGE
                 else:
                     error = ErrorCode.NO_ERROR
-                    result.records.append(
-                        records.offset_commit(
-                            request.group_id,
-                            topic.name,
-                            partition.partition_index,
-                            offset=partition.committed_offset,
-                            leader_epoch=partition.committed_leader_epoch,
-                            metadata=metadata or "",
-                            commit_timestamp_ms=now_ms,
-                            expire_timestamp_ms=expire_timestamp_ms,
-                        )
-                    )
+                    result.records.append(record)
                 partitions.append(
                     OffsetCommitResponse.OffsetCommitResponsePartition(
                         partition_index=partition.partition_index, error_code=error
@@ -182,27 +192,16 @@ class Offsets:
             self._validate_transactional_commit(request)
         except GroupError as exc:
             error = exc.error
-            return Result(response=_txn_commit_response(request, lambda _: error))
+            return Result(response=txn_commit_error_response(request, error))
         result: Result[Any] = Result(producer_id=request.producer_id, producer_epoch=request.producer_epoch)
         refused: set[tuple[str, int]] = set()
         for topic in request.topics:
             for partition in topic.partitions:
-                metadata = partition.committed_metadata
-                if metadata is not None and len(metadata) > self.store.config.offset_metadata_max_bytes:
+                record = self._commit_record(request.group_id, topic.name, partition, now_ms, None)
+                if record is None:
                     refused.add((topic.name, partition.partition_index))
-                    continue
-                result.records.append(
-                    records.offset_commit(
-                        request.group_id,
-                        topic.name,
-                        partition.partition_index,
-                        offset=partition.committed_offset,
-                        leader_epoch=partition.committed_leader_epoch,
-                        metadata=metadata or "",
-                        commit_timestamp_ms=now_ms,
-                        expire_timestamp_ms=None,
-                    )
-                )
+                else:
+                    result.records.append(record)
         result.response = _txn_commit_response(
             request, lambda key: ErrorCode.OFFSET_METADATA_TOO_LARGE if key in refused else ErrorCode.NO_ERROR
         )
@@ -442,7 +441,8 @@ def _expiration_base(group: Any) -> Any:
     return None
 
 
-def _commit_error_response(request: Any, error: int) -> Any:
+def commit_error_response(request: Any, error: int) -> Any:
+    """OffsetCommit answered with one error for every partition it named."""
     return OffsetCommitResponse(
         topics=[
             OffsetCommitResponse.OffsetCommitResponseTopic(
@@ -457,6 +457,11 @@ def _commit_error_response(request: Any, error: int) -> Any:
             for topic in request.topics
         ]
     )
+
+
+def txn_commit_error_response(request: Any, error: int) -> Any:
+    """TxnOffsetCommit answered with one error for every partition it named."""
+    return _txn_commit_response(request, lambda _: error)
 
 
 def _txn_commit_response(request: Any, error_of: Any) -> Any:
