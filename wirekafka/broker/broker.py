@@ -24,6 +24,7 @@ from wirekafka.broker.assembly import (
     background_components,
     default_components,
 )
+from wirekafka.broker.encoded_answers import EncodedAnswers
 from wirekafka.broker.registry import REGISTRY, HandlerRegistry
 from wirekafka.config import BrokerConfig, ConfigError
 from wirekafka.metadata.image import BrokerImage, MetadataImage
@@ -107,6 +108,7 @@ class Broker:
             brokers={},
         )
         self._metadata_listeners: list[Callable[[MetadataImage, MetadataImage], None]] = []
+        self.encoded_answers = EncodedAnswers()
         self.components: list[Any] = []
         self.open_connections = 0
         # Subsystems attach themselves here (see assembly.py); None until their component runs.

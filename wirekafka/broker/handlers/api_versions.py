@@ -17,21 +17,17 @@ from wirekafka.protocol.errors import ErrorCode
 from wirekafka.protocol.framing import EncodedBody
 from wirekafka.protocol.messages.api_versions import ApiVersionsResponse
 
-# Every connection starts with this request, and its answer only changes when the served ranges
-# or the finalized features do: built and encoded once per (broker, version, metadata offset) and
-# reused — encoding its ~60 entries on every request cost more than the rest of the request.
-_RESPONSES: dict[tuple[int, int, int], EncodedBody] = {}
-
 
 @handles(ApiKey.API_VERSIONS, versions=(0, 4))
 async def api_versions(ctx: RequestContext, request: Any) -> EncodedBody:
-    key = (id(ctx.broker), ctx.api_version, ctx.broker.metadata_image.offset)
-    response = _RESPONSES.get(key)
-    if response is None:
-        if len(_RESPONSES) > 64:
-            _RESPONSES.clear()
-        response = _RESPONSES[key] = EncodedBody.of(_build(ctx), ctx.api_version)
-    return response
+    # Every connection starts with this request; the answer changes only with the image (the
+    # finalized features), so it is encoded once per version and image.
+    broker = ctx.broker
+    return broker.encoded_answers.get(
+        ("ApiVersions", ctx.api_version),
+        broker.metadata_image,
+        lambda: EncodedBody.of(_build(ctx), ctx.api_version),
+    )
 
 
 def _build(ctx: RequestContext) -> Any:

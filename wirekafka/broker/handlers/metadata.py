@@ -135,15 +135,6 @@ def unknown_topic_error(name: str) -> ErrorCode:
     )
 
 
-# Every client asks for all topics when it bootstraps and again at each periodic refresh; that
-# answer depends only on the image (immutable, replaced on every change), the listener, the
-# version and the two "include authorized operations" flags, so it is encoded once per image and
-# reused (7 of the 12 µs a Metadata request cost the dispatcher on an empty cluster, and it grows
-# with every partition). Entries hold their image and are rebuilt when the broker's image is
-# another one.
-_ALL_TOPICS: dict[tuple[int, str, int, bool, bool], tuple[MetadataImage, EncodedBody]] = {}
-
-
 @handles(ApiKey.METADATA, versions=(0, 12))
 async def metadata(ctx: RequestContext, request: Any) -> Any:
     version = ctx.api_version
@@ -182,27 +173,25 @@ async def metadata(ctx: RequestContext, request: Any) -> Any:
 
 
 def _all_topics(ctx: RequestContext, request: Any) -> EncodedBody:
-    """The all-topics answer, from the cache when the image has not changed since it was encoded."""
+    """The all-topics answer: every client's bootstrap and refresh, encoded once per image."""
     version = ctx.api_version
+    listener = ctx.listener_name
     image = ctx.broker.metadata_image
+
+    def build() -> EncodedBody:
+        topics = [
+            _topic_metadata(image, image.topics[name], listener, version) for name in sorted(image.topics)
+        ]
+        return EncodedBody.of(_metadata_response(image, listener, version, request, topics), version)
+
     key = (
-        id(ctx.broker),
-        ctx.listener_name,
+        "Metadata",
+        listener,
         version,
         version >= 8 and bool(request.include_topic_authorized_operations),
         8 <= version <= 10 and bool(request.include_cluster_authorized_operations),
     )
-    cached = _ALL_TOPICS.get(key)
-    if cached is not None and cached[0] is image:
-        return cached[1]
-    topics = [
-        _topic_metadata(image, image.topics[name], ctx.listener_name, version) for name in sorted(image.topics)
-    ]
-    body = EncodedBody.of(_metadata_response(image, ctx.listener_name, version, request, topics), version)
-    if len(_ALL_TOPICS) > 64:
-        _ALL_TOPICS.clear()
-    _ALL_TOPICS[key] = (image, body)
-    return body
+    return ctx.broker.encoded_answers.get(key, image, build)
 
 
 def _metadata_response(
