@@ -144,8 +144,8 @@ def measured(pid: int | None) -> Iterator[dict[str, float | None]]:
     if broker_before is None or broker_after is None:
         box["broker"] = box["broker_sys"] = None
     else:
-        box["broker_sys"] = broker_after[1] - broker_before[1]
-        box["broker"] = broker_after[0] - broker_before[0] + box["broker_sys"]
+        kernel = broker_after[1] - broker_before[1]
+        box["broker_sys"], box["broker"] = kernel, broker_after[0] - broker_before[0] + kernel
     box["client"] = own_cpu_seconds() - client_before
 
 
