@@ -9,7 +9,7 @@ import trio
 import trio.testing
 
 from wirekafka.server.connection import FrameSource
-from wirekafka.server.socket_io import receive_into, send_all
+from wirekafka.server.socket_io import IOV_MAX, receive_into, send_all, send_parts
 
 
 async def test_send_all_waits_for_room_when_the_kernel_buffer_fills() -> None:
@@ -32,12 +32,40 @@ async def test_send_all_waits_for_room_when_the_kernel_buffer_fills() -> None:
     right.close()
 
 
+async def test_send_parts_writes_every_piece_in_order_through_partial_writes() -> None:
+    left, right = trio.socket.socketpair()
+    # More pieces than one writev takes, large pieces the kernel splits, empty and one-byte ones.
+    pieces: list[bytes | bytearray | memoryview] = [
+        bytes([i % 251]) * (i % 7) for i in range(IOV_MAX * 2 + 5)
+    ]
+    pieces[10:10] = [bytes(range(256)) * 8_000, memoryview(bytearray(b"\x01" * 3_000_000))[5:]]
+    pieces.append(bytearray(b"end"))
+    expected = b"".join(pieces)
+    received = bytearray()
+
+    async def reader() -> None:
+        buffer = bytearray(65536)
+        while len(received) < len(expected):
+            got = await receive_into(right.fileno(), memoryview(buffer))
+            assert got
+            received.extend(buffer[:got])
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(reader)
+        await send_parts(left.fileno(), pieces)
+    assert received == expected
+    left.close()
+    right.close()
+
+
 async def test_a_broken_peer_is_a_broken_resource() -> None:
     left, right = trio.socket.socketpair()
     right.close()
     with pytest.raises(trio.BrokenResourceError):
         for _ in range(100):  # the first writes may still be buffered
             await send_all(left.fileno(), b"x" * 65536)
+    with pytest.raises(trio.BrokenResourceError):
+        await send_parts(left.fileno(), [b"x" * 65536, b"y" * 65536])
     left.close()
 
 

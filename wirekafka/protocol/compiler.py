@@ -28,6 +28,7 @@ from typing import Any
 
 from wirekafka.protocol import primitives as p
 from wirekafka.protocol.errors import DecodeError, EncodeError, UnsupportedVersionError
+from wirekafka.protocol.gather import put_records
 from wirekafka.protocol.schema import (
     FIXED_WIDTH_FORMATS,
     ArrayType,
@@ -504,6 +505,12 @@ class _Generator:
                 f"{data} = {value}.encode('utf-8')",
                 *self.write_length(out, f"len({data})", "int16", flexible),
                 f"{out} += {data}",
+            ]
+        if type_name == "records":
+            # Large records may be left out of a gathering frame (``protocol.gather``).
+            return [
+                *self.write_length(out, f"len({value})", "int32", flexible),
+                f"{self.constant(put_records)}({out}, {value})",
             ]
         return [*self.write_length(out, f"len({value})", "int32", flexible), f"{out} += {value}"]
 

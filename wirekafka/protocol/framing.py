@@ -27,6 +27,7 @@ from wirekafka.protocol import primitives as p
 from wirekafka.protocol.api_keys import ApiKey
 from wirekafka.protocol.compiler import codec
 from wirekafka.protocol.errors import DecodeError, ErrorCode, FrameTooLargeError
+from wirekafka.protocol.gather import Buffer, GatherBuffer
 from wirekafka.protocol.messages import REQUESTS, RESPONSES
 from wirekafka.protocol.messages.api_versions import ApiVersionsResponse
 
@@ -285,13 +286,32 @@ class EncodedBody:
 
 
 def encode_response(api_key: int, api_version: int, correlation_id: int, body: Any) -> bytearray:
-    """A size-prefixed response frame with the right header version.
+    """A size-prefixed response frame with the right header version, in one buffer.
 
     ``body`` is a response object or an ``EncodedBody`` of the same version. Returned as the
-    ``bytearray`` it was built in: a fetch response can be megabytes, and the socket takes any
-    buffer, so copying it into ``bytes`` would only cost time.
+    ``bytearray`` it was built in: copying it into ``bytes`` would only cost time.
     """
     out = bytearray(b"\0\0\0\0")
+    _encode_response_into(out, api_key, api_version, correlation_id, body)
+    p.INT32.pack_into(out, 0, len(out) - 4)
+    return out
+
+
+def encode_response_parts(api_key: int, api_version: int, correlation_id: int, body: Any) -> list[Buffer]:
+    """The frame of ``encode_response``, as pieces for a gathering write (``protocol.gather``).
+
+    Large ``records`` (a fetch answer's stored batches) are pieces of their own, not copied; a
+    small answer is one piece. Joined, the pieces are exactly ``encode_response``'s bytes.
+    """
+    out = GatherBuffer(b"\0\0\0\0")
+    _encode_response_into(out, api_key, api_version, correlation_id, body)
+    p.INT32.pack_into(out, 0, out.frame_size() - 4)
+    return out.parts()
+
+
+def _encode_response_into(
+    out: bytearray, api_key: int, api_version: int, correlation_id: int, body: Any
+) -> None:
     out += p.INT32.pack(correlation_id)
     if response_header_version(api_key, api_version) >= 1:
         out.append(0)  # empty tag buffer
@@ -301,8 +321,6 @@ def encode_response(api_key: int, api_version: int, correlation_id: int, body: A
         out += body.data
     else:
         codec(type(body), api_version).encode_into(out, body)
-    p.INT32.pack_into(out, 0, len(out) - 4)
-    return out
 
 
 def decode_response(api_key: int, api_version: int, frame: bytes | memoryview) -> tuple[int, Any]:

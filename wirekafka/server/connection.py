@@ -26,7 +26,7 @@ import trio
 from wirekafka.protocol.errors import FrameTooLargeError
 from wirekafka.protocol.framing import FrameReader
 from wirekafka.server.dispatch import Close, Peer, dispatch
-from wirekafka.server.socket_io import receive_into, send_all
+from wirekafka.server.socket_io import receive_into, send_parts
 
 if TYPE_CHECKING:
     from wirekafka.broker.broker import Broker
@@ -90,7 +90,7 @@ async def serve_connection(
                 logger.info("closing %s: %s", peer.connection_id, outcome.reason)
                 return
             if outcome is not None:
-                await send_all(fd, outcome)
+                await send_parts(fd, outcome)
     except (trio.BrokenResourceError, trio.ClosedResourceError, ConnectionError):
         return
     except Exception:

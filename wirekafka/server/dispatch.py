@@ -27,6 +27,7 @@ from wirekafka.protocol import framing
 from wirekafka.protocol.api_keys import ApiKey
 from wirekafka.protocol.compiler import codec
 from wirekafka.protocol.errors import DecodeError, ErrorCode
+from wirekafka.protocol.gather import Buffer
 from wirekafka.protocol.messages import REQUESTS, RESPONSES
 
 if TYPE_CHECKING:
@@ -50,8 +51,10 @@ class Peer:
     listener_name: str = "PLAINTEXT"
 
 
-async def dispatch(broker: Broker, frame: bytes | bytearray, peer: Peer) -> bytes | bytearray | Close | None:
-    """Serve one request frame: response bytes, ``None`` for no response, or ``Close``."""
+async def dispatch(broker: Broker, frame: bytes | bytearray, peer: Peer) -> list[Buffer] | Close | None:
+    """Serve one request frame: the response frame's pieces in order (``protocol.gather``: a
+    fetch answer's large records are pieces of their own), ``None`` for no response, or
+    ``Close``."""
     try:
         header, body_start = framing.decode_request_header(frame)
     except DecodeError as exc:
@@ -68,16 +71,14 @@ async def dispatch(broker: Broker, frame: bytes | bytearray, peer: Peer) -> byte
     response = await registration.handler(context, request)
     if response is None or isinstance(response, Close):
         return response
-    return framing.encode_response(header.api_key, header.api_version, header.correlation_id, response)
+    return framing.encode_response_parts(header.api_key, header.api_version, header.correlation_id, response)
 
 
-def _unserved(
-    broker: Broker, header: framing.RequestHeader, api_is_served: bool
-) -> bytes | bytearray | Close:
+def _unserved(broker: Broker, header: framing.RequestHeader, api_is_served: bool) -> list[Buffer] | Close:
     if header.api_key == ApiKey.API_VERSIONS:
-        return framing.unsupported_api_versions_response(
-            header.correlation_id, broker.registry.api_versions()
-        )
+        return [
+            framing.unsupported_api_versions_response(header.correlation_id, broker.registry.api_versions())
+        ]
     if not api_is_served:
         return Close(f"unsupported api key {header.api_key}")
     response_class = RESPONSES.get(header.api_key)
@@ -89,4 +90,4 @@ def _unserved(
     ):
         return Close(f"unsupported version {header.api_version} of api key {header.api_key}")
     response: Any = response_class(error_code=ErrorCode.UNSUPPORTED_VERSION)
-    return framing.encode_response(header.api_key, header.api_version, header.correlation_id, response)
+    return [framing.encode_response(header.api_key, header.api_version, header.correlation_id, response)]

@@ -62,3 +62,37 @@ async def send_all(fd: int, data: bytes | bytearray | memoryview) -> None:
             if sent >= total:
                 return
             await trio.lowlevel.wait_writable(fd)
+
+
+IOV_MAX = 1024
+"""Most pieces one ``writev`` takes (Linux's ``UIO_MAXIOV``)."""
+
+
+async def send_parts(fd: int, parts: list[bytes | bytearray | memoryview]) -> None:
+    """Write ``parts`` in order as one stream of bytes, ``IOV_MAX`` pieces per ``writev``.
+
+    A frame whose large records were set aside (``protocol.gather``) goes out without ever being
+    one buffer; waits for room only when the kernel's buffer is full, as ``send_all`` does.
+    """
+    if len(parts) == 1:
+        await send_all(fd, parts[0])
+        return
+    pending = [memoryview(part) for part in parts]
+    first = 0
+    while first < len(pending):
+        try:
+            written = os.writev(fd, pending[first : first + IOV_MAX])
+        except BlockingIOError:
+            written = 0
+        except OSError as exc:
+            raise trio.BrokenResourceError(f"socket write failed: {exc}") from exc
+        while written and first < len(pending):
+            size = len(pending[first])
+            if written >= size:
+                written -= size
+                first += 1
+            else:
+                pending[first] = pending[first][written:]
+                written = 0
+        if first < len(pending):
+            await trio.lowlevel.wait_writable(fd)
