@@ -12,20 +12,21 @@ from wirekafka.server.connection import FrameSource
 from wirekafka.server.socket_io import IOV_MAX, receive_into, send_all, send_parts
 
 
+async def read_into(sock: trio.socket.SocketType, count: int, received: bytearray) -> None:
+    """Receive ``count`` bytes from ``sock`` into ``received``, as the peer of a writer under test."""
+    buffer = bytearray(65536)
+    while len(received) < count:
+        got = await receive_into(sock.fileno(), memoryview(buffer))
+        assert got
+        received.extend(buffer[:got])
+
+
 async def test_send_all_waits_for_room_when_the_kernel_buffer_fills() -> None:
     left, right = trio.socket.socketpair()
     data = bytes(range(256)) * 20_000  # 5 MB: far more than the socket buffers hold
     received = bytearray()
-
-    async def reader() -> None:
-        buffer = bytearray(65536)
-        while len(received) < len(data):
-            got = await receive_into(right.fileno(), memoryview(buffer))
-            assert got
-            received.extend(buffer[:got])
-
     async with trio.open_nursery() as nursery:
-        nursery.start_soon(reader)
+        nursery.start_soon(read_into, right, len(data), received)
         await send_all(left.fileno(), bytearray(data))
     assert received == data
     left.close()
@@ -42,16 +43,8 @@ async def test_send_parts_writes_every_piece_in_order_through_partial_writes() -
     pieces.append(bytearray(b"end"))
     expected = b"".join(pieces)
     received = bytearray()
-
-    async def reader() -> None:
-        buffer = bytearray(65536)
-        while len(received) < len(expected):
-            got = await receive_into(right.fileno(), memoryview(buffer))
-            assert got
-            received.extend(buffer[:got])
-
     async with trio.open_nursery() as nursery:
-        nursery.start_soon(reader)
+        nursery.start_soon(read_into, right, len(expected), received)
         await send_parts(left.fileno(), pieces)
     assert received == expected
     left.close()
