@@ -55,3 +55,25 @@ def test_the_size_prefix_counts_the_records_left_out() -> None:
     parts = framing.encode_response_parts(ApiKey.FETCH, 15, 9, body)
     total = sum(len(part) for part in parts)
     assert int.from_bytes(bytes(parts[0])[:4], "big") == total - 4
+
+
+def test_stored_records_are_always_set_aside_and_read_in_by_a_one_buffer_frame() -> None:
+    class Stored:
+        """Stands for a file region: a length and a read(), nothing the codec looks into."""
+
+        def __init__(self, data: bytes) -> None:
+            self.data = data
+
+        def __len__(self) -> int:
+            return len(self.data)
+
+        def read(self) -> bytes:
+            return self.data
+
+    stored = Stored(b"\x01\x02\x03")  # tiny: still set aside, it is not in memory to copy
+    body = fetch_response(13, [stored, SMALL])
+    parts = framing.encode_response_parts(ApiKey.FETCH, 13, 5, body)
+    assert [part is stored for part in parts] == [False, True, False, True, False]  # the topic twice
+    joined = b"".join(part.read() if part is stored else bytes(part) for part in parts)
+    assert joined == framing.encode_response(ApiKey.FETCH, 13, 5, body)
+    assert stored.data in joined

@@ -119,7 +119,8 @@ def test_bytes_after_a_complete_body_are_ignored_as_kafka_does(broker: RunningBr
     """librdkafka's all-topics Metadata v9+ request carries 3 such bytes; Kafka's parser ignores them."""
     with connect(broker) as sock:
         frame = framing.encode_request(
-            framing.RequestHeader(api_key=18, api_version=3, correlation_id=77, client_id="t"), ApiVersionsRequest()
+            framing.RequestHeader(api_key=18, api_version=3, correlation_id=77, client_id="t"),
+            ApiVersionsRequest(),
         )
         padded = frame[4:] + b"\x01\x00\x00"
         sock.sendall(struct.pack(">i", len(padded)) + padded)

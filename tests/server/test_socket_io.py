@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import struct
+from pathlib import Path
 
 import pytest
 import trio
 import trio.testing
 
+from wirekafka.log.file_region import FileRegion
+from wirekafka.protocol.gather import Records
 from wirekafka.server.connection import FrameSource
 from wirekafka.server.socket_io import IOV_MAX, receive_into, send_all, send_parts
 
@@ -47,6 +51,39 @@ async def test_send_parts_writes_every_piece_in_order_through_partial_writes() -
         nursery.start_soon(read_into, right, len(expected), received)
         await send_parts(left.fileno(), pieces)
     assert received == expected
+    left.close()
+    right.close()
+
+
+async def test_send_parts_sends_file_regions_between_buffers_and_closes_them(tmp_path: Path) -> None:
+    left, right = trio.socket.socketpair()
+    path = tmp_path / "segment"
+    content = bytes(range(256)) * 12_000  # 3 MB: the socket takes it in several sendfile calls
+    path.write_bytes(content)
+    with path.open("rb") as file:
+        regions = [FileRegion(file.fileno(), 1000, 2_000_000), FileRegion(file.fileno(), 7, 5)]
+    pieces: list[Records] = [b"head", regions[0], memoryview(b"middle"), regions[1], b"tail"]
+    expected = b"head" + content[1000:2_001_000] + b"middle" + content[7:12] + b"tail"
+    received = bytearray()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(read_into, right, len(expected), received)
+        await send_parts(left.fileno(), pieces)
+    assert received == expected
+    assert [region.fd for region in regions] == [-1, -1]  # consumed
+    left.close()
+    right.close()
+
+
+async def test_a_file_region_cut_short_breaks_the_connection_and_is_still_closed(tmp_path: Path) -> None:
+    left, right = trio.socket.socketpair()
+    path = tmp_path / "segment"
+    path.write_bytes(b"x" * 1000)
+    with path.open("rb") as file:
+        region = FileRegion(file.fileno(), 0, 1000)
+    os.truncate(path, 300)  # the frame promised 1000 bytes: sending 300 would desynchronise the peer
+    with pytest.raises(trio.BrokenResourceError):
+        await send_parts(left.fileno(), [b"head", region])
+    assert region.fd == -1
     left.close()
     right.close()
 

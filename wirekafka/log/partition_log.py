@@ -35,6 +35,7 @@ from wirekafka.log.errors import (
     RecordTooLargeError,
     UnexpectedAppendOffsetError,
 )
+from wirekafka.log.file_region import FileRegion
 from wirekafka.log.leader_epoch_cache import LeaderEpochFileCache
 from wirekafka.log.recovery import (
     BatchCallback,
@@ -78,7 +79,7 @@ class AppendInfo:
 class ReadResult:
     """Whole batches for a fetch. ``records`` may start below ``fetch_offset`` (rule 2)."""
 
-    records: bytes
+    records: bytes | FileRegion
     fetch_offset: int
     next_offset: int
     log_start_offset: int
@@ -402,13 +403,23 @@ class PartitionLog:
 
     # ---- reading ---------------------------------------------------------------------------
 
-    def read(self, fetch_offset: int, max_bytes: int, *, max_offset: int, min_one_batch: bool) -> ReadResult:
+    def read(
+        self,
+        fetch_offset: int,
+        max_bytes: int,
+        *,
+        max_offset: int,
+        min_one_batch: bool,
+        zero_copy: bool = False,
+    ) -> ReadResult:
         """Whole batches from the one containing ``fetch_offset``, all ending below ``max_offset``.
 
         ``max_offset`` is the high watermark or last stable offset for consumers and the log end
         offset for followers. At most ``max_bytes`` are returned, except that with
         ``min_one_batch`` the first batch is returned even when larger (KIP-74). A read never
-        spans two segments; the next fetch continues in the next one.
+        spans two segments; the next fetch continues in the next one. With ``zero_copy`` a large
+        read's ``records`` is a :class:`~.file_region.FileRegion` the caller owns
+        (``LogSegment.read``).
 
         Raises:
             OffsetOutOfRangeError: ``fetch_offset`` below the log start or above the log end.
@@ -418,12 +429,14 @@ class PartitionLog:
         if fetch_offset < self._log_start_offset or fetch_offset > log_end_offset:
             raise OffsetOutOfRangeError(fetch_offset, self._log_start_offset, log_end_offset)
         limit = min(max_offset, log_end_offset)
-        records = b""
+        records: bytes | FileRegion = b""
         next_offset = fetch_offset
         if fetch_offset < limit and max_bytes >= 0:
             index = self._segment_index_for(fetch_offset)
             while index < len(self._segments):
-                found = self._segments[index].read(fetch_offset, max_bytes, limit, min_one_batch)
+                found = self._segments[index].read(
+                    fetch_offset, max_bytes, limit, min_one_batch, zero_copy=zero_copy
+                )
                 if found is not None:
                     records, next_offset = found
                     break

@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 from wirekafka.log.batch_scan import StoredBatch, iter_stored_batches
 from wirekafka.log.errors import CorruptIndexError, LogClosedError, LogSegmentOffsetOverflowError
+from wirekafka.log.file_region import FileRegion
 from wirekafka.log.offset_index import OffsetIndex
 from wirekafka.log.time_index import NO_TIMESTAMP, TimeIndex
 from wirekafka.records.batch import LOG_OVERHEAD, BatchHeader, TimestampType
@@ -34,6 +35,10 @@ CLEANED_SUFFIX = ".cleaned"
 SWAP_SUFFIX = ".swap"
 
 _INT32_MAX = 2**31 - 1
+
+FILE_REGION_MIN_SIZE = 65_536
+"""Smallest zero-copy read: below it one ``pread`` and a copy cost less than a ``sendfile`` and
+a duplicated descriptor, and a small answer stays one buffer and one ``write``."""
 _BASE_AND_LENGTH = struct.Struct(">qi")
 _LAST_OFFSET_DELTA = struct.Struct(">i")
 
@@ -394,14 +399,24 @@ class LogSegment:
         return None
 
     def read(
-        self, fetch_offset: int, max_bytes: int, max_offset: int, min_one_batch: bool
-    ) -> tuple[bytes, int] | None:
+        self,
+        fetch_offset: int,
+        max_bytes: int,
+        max_offset: int,
+        min_one_batch: bool,
+        *,
+        zero_copy: bool = False,
+    ) -> tuple[bytes | FileRegion, int] | None:
         """Whole batches from the one containing ``fetch_offset``, each ending below ``max_offset``.
 
         At most ``max_bytes`` unless ``min_one_batch`` and the first batch alone is larger
         (KIP-74). Returns (bytes, offset after the last returned batch); ``None`` means no batch
         here reaches ``fetch_offset`` (try the next segment); empty bytes mean a batch exists
         but may not be returned. One ``pread`` covers the whole range.
+
+        With ``zero_copy`` a range of ``FILE_REGION_MIN_SIZE`` bytes or more comes back as a
+        :class:`FileRegion` (sent with ``sendfile``; the caller owns it) and only its batch
+        headers are read, to find where the last whole batch ends.
         """
         first = self.locate(fetch_offset)
         if first is None:
@@ -412,12 +427,29 @@ class LogSegment:
             if not min_one_batch:
                 return b"", fetch_offset
             self._resume = (first.next_offset, first.position + first.size)
-            return self.read_bytes(first.position, first.size), first.next_offset
-        data = self.read_bytes(first.position, min(max_bytes, self._size - first.position))
+            return self._range(first.position, first.size, zero_copy), first.next_offset
+        span = min(max_bytes, self._size - first.position)
+        if zero_copy and span >= FILE_REGION_MIN_SIZE:
+            end, next_offset = first.position, fetch_offset
+            for batch in self.iter_batches(first.position, first.position + span):
+                if batch.last_offset >= max_offset:
+                    break
+                end, next_offset = batch.position + batch.size, batch.next_offset
+            if end == first.position:
+                return b"", fetch_offset
+            self._resume = (next_offset, end)
+            return self._range(first.position, end - first.position, zero_copy), next_offset
+        data = self.read_bytes(first.position, span)
         end, next_offset = _end_of_whole_batches(data, max_offset)
         if end:
             self._resume = (next_offset, first.position + end)
         return (data if end == len(data) else data[:end]), max(next_offset, fetch_offset)
+
+    def _range(self, position: int, size: int, zero_copy: bool) -> bytes | FileRegion:
+        """``size`` bytes at ``position``: a region of the file when zero copy pays, else read."""
+        if zero_copy and size >= FILE_REGION_MIN_SIZE:
+            return FileRegion(self._descriptor(), position, size)
+        return self.read_bytes(position, size)
 
     def find_offset_by_timestamp(self, timestamp: int, starting_offset: int) -> TimestampAndOffset | None:
         """First record at or after ``starting_offset`` whose timestamp is ``>= timestamp``.

@@ -64,9 +64,11 @@ class LocalMetadataLog:
         end = self._log.log_end_offset
         while position < end:
             chunk = self._log.read(position, READ_CHUNK_BYTES, max_offset=end, min_one_batch=True)
-            if not chunk.records:
+            records = chunk.records
+            assert isinstance(records, bytes)  # not a zero-copy read: always in memory
+            if not records:
                 break
-            for batch in iter_batches(chunk.records):
+            for batch in iter_batches(records):
                 if batch.is_control:
                     continue
                 for record in iter_records(batch):

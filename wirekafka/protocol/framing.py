@@ -27,7 +27,7 @@ from wirekafka.protocol import primitives as p
 from wirekafka.protocol.api_keys import ApiKey
 from wirekafka.protocol.compiler import codec
 from wirekafka.protocol.errors import DecodeError, ErrorCode, FrameTooLargeError
-from wirekafka.protocol.gather import Buffer, GatherBuffer
+from wirekafka.protocol.gather import GatherBuffer, Records
 from wirekafka.protocol.messages import REQUESTS, RESPONSES
 from wirekafka.protocol.messages.api_versions import ApiVersionsResponse
 
@@ -297,7 +297,7 @@ def encode_response(api_key: int, api_version: int, correlation_id: int, body: A
     return out
 
 
-def encode_response_parts(api_key: int, api_version: int, correlation_id: int, body: Any) -> list[Buffer]:
+def encode_response_parts(api_key: int, api_version: int, correlation_id: int, body: Any) -> list[Records]:
     """The frame of ``encode_response``, as pieces for a gathering write (``protocol.gather``).
 
     Large ``records`` (a fetch answer's stored batches) are pieces of their own, not copied; a

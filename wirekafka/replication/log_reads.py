@@ -130,7 +130,11 @@ def read_partition(
         max_offset = high_watermark
     try:
         read = log.read(
-            request.fetch_offset, max_bytes, max_offset=max_offset, min_one_batch=first_batch_free
+            request.fetch_offset,
+            max_bytes,
+            max_offset=max_offset,
+            min_one_batch=first_batch_free,
+            zero_copy=True,
         )
     except OffsetOutOfRangeError:
         result.error_code = ErrorCode.OFFSET_OUT_OF_RANGE

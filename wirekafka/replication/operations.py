@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+from wirekafka.log.file_region import FileRegion
 from wirekafka.log.producer_state import AppendOrigin as AppendOrigin
 from wirekafka.protocol.errors import ErrorCode
 from wirekafka.records.batch import Buffer
@@ -92,7 +93,8 @@ class FetchPartition:
 
 @dataclass(slots=True)
 class FetchPartitionResult:
-    """One partition's answer. ``records`` are whole stored batches, exactly as on disk."""
+    """One partition's answer. ``records`` are whole stored batches, exactly as on disk: read,
+    or a region of the segment file for the connection to ``sendfile`` (large reads)."""
 
     topic: str
     partition: int
@@ -100,7 +102,7 @@ class FetchPartitionResult:
     high_watermark: int = UNKNOWN_OFFSET
     last_stable_offset: int = UNKNOWN_OFFSET
     log_start_offset: int = UNKNOWN_OFFSET
-    records: bytes = b""
+    records: bytes | FileRegion = b""
     diverging_epoch: tuple[int, int] | None = None  # (epoch, end offset)
     aborted_transactions: list[tuple[int, int]] | None = None  # (producer id, first offset)
     topic_id: uuid.UUID | None = None

@@ -745,8 +745,10 @@ class ReplicaManager:
             read = log.read(fetch_offset, max_bytes, max_offset=limit, min_one_batch=True)
         except OffsetOutOfRangeError as exc:
             raise ReplicaManagerError(ErrorCode.OFFSET_OUT_OF_RANGE, str(exc)) from None
+        records = read.records
+        assert isinstance(records, bytes)  # not a zero-copy read: always in memory
         return InternalRead(
-            read.records, read.next_offset, found.high_watermark, log.log_end_offset, log.log_start_offset
+            records, read.next_offset, found.high_watermark, log.log_end_offset, log.log_start_offset
         )
 
     def offsets(self, topic: str, partition: int) -> tuple[int, int, int] | None:

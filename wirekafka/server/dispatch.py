@@ -27,7 +27,7 @@ from wirekafka.protocol import framing
 from wirekafka.protocol.api_keys import ApiKey
 from wirekafka.protocol.compiler import codec
 from wirekafka.protocol.errors import DecodeError, ErrorCode
-from wirekafka.protocol.gather import Buffer
+from wirekafka.protocol.gather import Records
 from wirekafka.protocol.messages import REQUESTS, RESPONSES
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ class Peer:
     listener_name: str = "PLAINTEXT"
 
 
-async def dispatch(broker: Broker, frame: bytes | bytearray, peer: Peer) -> list[Buffer] | Close | None:
+async def dispatch(broker: Broker, frame: bytes | bytearray, peer: Peer) -> list[Records] | Close | None:
     """Serve one request frame: the response frame's pieces in order (``protocol.gather``: a
     fetch answer's large records are pieces of their own), ``None`` for no response, or
     ``Close``."""
@@ -74,7 +74,7 @@ async def dispatch(broker: Broker, frame: bytes | bytearray, peer: Peer) -> list
     return framing.encode_response_parts(header.api_key, header.api_version, header.correlation_id, response)
 
 
-def _unserved(broker: Broker, header: framing.RequestHeader, api_is_served: bool) -> list[Buffer] | Close:
+def _unserved(broker: Broker, header: framing.RequestHeader, api_is_served: bool) -> list[Records] | Close:
     if header.api_key == ApiKey.API_VERSIONS:
         return [
             framing.unsupported_api_versions_response(header.correlation_id, broker.registry.api_versions())

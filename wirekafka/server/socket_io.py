@@ -23,8 +23,12 @@ raises ``trio.BrokenResourceError``, as trio's streams do.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 import trio
+
+from wirekafka.log.file_region import FileRegion
+from wirekafka.protocol.gather import Records
 
 
 async def receive_into(fd: int, view: memoryview) -> int:
@@ -68,16 +72,36 @@ IOV_MAX = 1024
 """Most pieces one ``writev`` takes (Linux's ``UIO_MAXIOV``)."""
 
 
-async def send_parts(fd: int, parts: list[bytes | bytearray | memoryview]) -> None:
-    """Write ``parts`` in order as one stream of bytes, ``IOV_MAX`` pieces per ``writev``.
+async def send_parts(fd: int, parts: Sequence[Records]) -> None:
+    """Write ``parts`` in order as one stream: buffers with ``writev`` (``IOV_MAX`` at a time),
+    file regions with ``sendfile``; waits for room only when the kernel's buffer is full.
 
-    A frame whose large records were set aside (``protocol.gather``) goes out without ever being
-    one buffer; waits for room only when the kernel's buffer is full, as ``send_all`` does.
+    A frame whose records were set aside (``protocol.gather``) goes out without ever being one
+    buffer. The parts are consumed: every file region among them is closed on return, sent or not.
+
+    Raises:
+        trio.BrokenResourceError: the write failed, or a file region's file was cut short.
     """
-    if len(parts) == 1:
-        await send_all(fd, parts[0])
-        return
-    pending = [memoryview(part) for part in parts]
+    try:
+        if len(parts) == 1 and isinstance(parts[0], bytes | bytearray | memoryview):
+            await send_all(fd, parts[0])
+            return
+        buffers: list[memoryview] = []
+        for part in parts:
+            if isinstance(part, FileRegion):
+                await _write_buffers(fd, buffers)
+                buffers = []
+                await _send_region(fd, part)
+            else:
+                buffers.append(memoryview(part))  # type: ignore[arg-type]  # bytes-like
+        await _write_buffers(fd, buffers)
+    finally:
+        for part in parts:
+            if isinstance(part, FileRegion):
+                part.close()
+
+
+async def _write_buffers(fd: int, pending: list[memoryview]) -> None:
     first = 0
     while first < len(pending):
         try:
@@ -96,3 +120,20 @@ async def send_parts(fd: int, parts: list[bytes | bytearray | memoryview]) -> No
                 written = 0
         if first < len(pending):
             await trio.lowlevel.wait_writable(fd)
+
+
+async def _send_region(fd: int, region: FileRegion) -> None:
+    """``sendfile`` the region; its bytes never enter this process."""
+    sent = 0
+    while sent < region.size:
+        try:
+            count = os.sendfile(fd, region.fd, region.position + sent, region.size - sent)
+        except BlockingIOError:
+            await trio.lowlevel.wait_writable(fd)
+            continue
+        except OSError as exc:
+            raise trio.BrokenResourceError(f"sendfile failed: {exc}") from exc
+        if count == 0:
+            # The frame's size prefix promised these bytes: the connection cannot go on.
+            raise trio.BrokenResourceError(f"file region cut short after {sent} of {region.size} bytes")
+        sent += count
