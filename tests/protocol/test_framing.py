@@ -53,13 +53,13 @@ def test_frame_reader_splits_a_stream_received_byte_by_byte() -> None:
     st.integers(1, 2_000),
 )
 def test_frames_of_any_size_survive_any_chunking(payloads: list[bytes], chunk: int) -> None:
-    """Small frames in the 64-byte read buffer, larger ones in buffers of their own."""
-    reader = framing.FrameReader(max_frame_size=10_000, read_buffer=64)
+    """Small frames in the 64-byte read buffer, larger ones in buffers of their own that grow."""
+    reader = framing.FrameReader(max_frame_size=10_000, read_buffer=64, large_frame_step=100)
     assert deliver(reader, b"".join(framed(p) for p in payloads), chunk) == payloads
     assert reader.buffered == 0
 
 
-def test_a_large_frame_is_received_into_a_buffer_of_its_declared_size() -> None:
+def test_a_large_frame_is_received_into_a_buffer_of_its_own() -> None:
     reader = framing.FrameReader(max_frame_size=10_000, read_buffer=64)
     buffer = reader.receive_buffer()
     head = framed(b"x" * 1_000)[:40]
@@ -68,6 +68,35 @@ def test_a_large_frame_is_received_into_a_buffer_of_its_declared_size() -> None:
     assert reader.next_frame() is None
     rest = reader.receive_buffer()
     assert len(rest) == 1_000 - 36  # the frame's own buffer, minus what the read buffer held
+
+
+def test_a_declared_size_alone_does_not_size_an_allocation() -> None:
+    """What a peer makes the reader hold follows the bytes it sent, not the size it declared."""
+    reader = framing.FrameReader(max_frame_size=200_000_000, read_buffer=64, large_frame_step=1_000)
+    payload = bytes(range(256)) * 40  # 10,240 bytes
+    stream = struct.pack(">i", 100_000_000) + b"\x01" * 60  # declares 100 MB, sends 60 bytes
+    assert deliver(reader, stream, 64) == []
+    assert len(reader.receive_buffer()) <= 1_000  # not 100 MB
+    # A frame that does arrive is received whole, its buffer doubling on the way.
+    reader = framing.FrameReader(max_frame_size=200_000_000, read_buffer=64, large_frame_step=1_000)
+    offered = []
+    frames: list[bytes] = []
+    stream = framed(payload) + framed(b"after")
+    position = 0
+    while position < len(stream):
+        while (frame := reader.next_frame()) is not None:
+            frames.append(bytes(frame))
+        buffer = reader.receive_buffer()  # still held when the next one is asked for
+        offered.append(len(buffer))
+        count = min(len(buffer), len(stream) - position)
+        buffer[:count] = stream[position : position + count]
+        reader.received(count)
+        position += count
+    while (frame := reader.next_frame()) is not None:
+        frames.append(bytes(frame))
+    assert frames == [payload, b"after"]
+    assert max(offered) <= len(payload) // 2 + 1  # the last doubling: half the frame at most
+    assert reader.buffered == 0
 
 
 def test_frame_over_the_maximum_is_refused_from_its_size_alone() -> None:

@@ -51,15 +51,23 @@ class FrameReader:
     :meth:`receive_buffer` and reports how many with :meth:`received` (0 is end of stream).
 
     Small frames are sliced out of one read buffer of ``read_buffer`` bytes (compacted when it
-    fills). A frame larger than that gets a buffer of exactly its declared size, allocated only
-    after the size passed ``max_frame_size``, and the rest of it is received straight into that
-    buffer: its bytes are copied once, from the kernel. Frames are ``bytearray`` so that the
-    records of a produce request stay writable views of it all the way to the log. Buffered bytes
-    never exceed the read buffer plus one frame.
+    fills). A frame larger than that gets a buffer of its own, allocated only after the declared
+    size passed ``max_frame_size``, and the rest of it is received straight into that buffer: its
+    bytes are copied once, from the kernel. The buffer starts at ``large_frame_step`` bytes (or the
+    whole frame, if smaller) and doubles as the bytes actually arrive, so what a peer makes the
+    broker hold follows what it sent, not what it declared: 500 connections each declaring 100 MB
+    and sending nothing cost 500 small buffers. Frames are ``bytearray`` so that the records of a
+    produce request stay writable views of it all the way to the log.
     """
 
-    def __init__(self, max_frame_size: int = DEFAULT_MAX_FRAME_SIZE, read_buffer: int = 16384) -> None:
+    def __init__(
+        self,
+        max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
+        read_buffer: int = 16384,
+        large_frame_step: int = 1_048_576,
+    ) -> None:
         self.max_frame_size = max_frame_size
+        self.large_frame_step = large_frame_step
         self._buffer = bytearray(read_buffer)
         self._view = memoryview(self._buffer)
         self._start = 0
@@ -67,6 +75,7 @@ class FrameReader:
         self._large: bytearray | None = None  # a frame too big for the read buffer, being filled
         self._large_view = memoryview(b"")
         self._large_filled = 0
+        self._large_size = 0  # its declared size; the buffer grows towards it
 
     def next_frame(self) -> bytearray | None:
         """The next complete frame's payload (without its size), or None until more bytes arrive.
@@ -77,7 +86,7 @@ class FrameReader:
         """
         large = self._large
         if large is not None:
-            if self._large_filled < len(large):
+            if self._large_filled < self._large_size:
                 return None
             self._large = None
             self._large_view = memoryview(b"")
@@ -92,18 +101,25 @@ class FrameReader:
             return bytearray(self._view[begin : begin + size])
         if 4 + size <= len(self._buffer):
             return None  # fits the read buffer: wait for the rest there
-        frame = bytearray(size)
         have = available - 4
+        frame = bytearray(min(size, max(have, self.large_frame_step)))
         frame[:have] = self._view[begin : self._end]
         self._start = self._end = 0
         self._large, self._large_view, self._large_filled = frame, memoryview(frame), have
+        self._large_size = size
         return None
 
     def receive_buffer(self) -> memoryview:
         """Where the next received bytes go; never empty. Call :meth:`next_frame` until it
         returns None before asking, so that a large frame gets its own buffer."""
-        if self._large is not None:
-            return self._large_view[self._large_filled :]
+        large = self._large
+        if large is not None:
+            filled = self._large_filled
+            if filled == len(large):  # full, and the frame is not complete: double it
+                grown = bytearray(min(self._large_size, 2 * len(large)))
+                grown[:filled] = self._large_view
+                self._large, self._large_view = grown, memoryview(grown)
+            return self._large_view[filled:]
         if self._start == self._end:
             self._start = self._end = 0
         elif self._end == len(self._buffer):

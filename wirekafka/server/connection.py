@@ -6,8 +6,9 @@ requests waits in its own socket buffer, not in broker memory.
 
 Frames are split by the sans-IO ``framing.FrameReader``, which the socket reads straight into:
 small frames come out of a 16 KiB read buffer, a large one (a produce request of megabytes) is
-received into a buffer of its own declared size, allocated only after the size passed
-``socket.request.max.bytes``.
+received into a buffer of its own, allocated only after the size passed
+``socket.request.max.bytes`` and grown as its bytes arrive (from 1 MiB, doubling), so memory
+follows what a peer sent rather than what it declared.
 
 Reads and writes go through ``socket_io`` (one scheduler trip per request instead of trio's
 two, and usually no epoll registration); every read is a checkpoint, and the frame source adds
