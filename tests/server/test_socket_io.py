@@ -44,12 +44,13 @@ async def test_send_parts_writes_every_piece_in_order_through_partial_writes() -
         bytes([i % 251]) * (i % 7) for i in range(IOV_MAX * 2 + 5)
     ]
     pieces[10:10] = [bytes(range(256)) * 8_000, memoryview(bytearray(b"\x01" * 3_000_000))[5:]]
-    pieces.append(bytearray(b"end"))
+    pieces += [bytearray(b"end"), b"", b""]  # trailing empty pieces must not keep it waiting
     expected = b"".join(pieces)
     received = bytearray()
     async with trio.open_nursery() as nursery:
         nursery.start_soon(read_into, right, len(expected), received)
-        await send_parts(left.fileno(), pieces)
+        with trio.fail_after(30):
+            await send_parts(left.fileno(), pieces)
     assert received == expected
     left.close()
     right.close()

@@ -110,15 +110,11 @@ async def _write_buffers(fd: int, pending: list[memoryview]) -> None:
             written = 0
         except OSError as exc:
             raise trio.BrokenResourceError(f"socket write failed: {exc}") from exc
-        while written and first < len(pending):
-            size = len(pending[first])
-            if written >= size:
-                written -= size
-                first += 1
-            else:
-                pending[first] = pending[first][written:]
-                written = 0
+        while first < len(pending) and written >= len(pending[first]):  # empty pieces too
+            written -= len(pending[first])
+            first += 1
         if first < len(pending):
+            pending[first] = pending[first][written:]
             await trio.lowlevel.wait_writable(fd)
 
 
