@@ -75,3 +75,15 @@ def test_a_region_of_a_file_cut_short_refuses_to_read(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         region.read()
     region.close()
+
+
+def test_out_of_descriptors_a_large_read_is_copied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = open_log(tmp_path / "t-0", LogConfig())
+    log.append(value_batch(100_000), leader_epoch=0, now_ms=0)
+    expected = log.read(0, 1_000_000, max_offset=1, min_one_batch=True).records
+
+    def no_descriptors(fd: int) -> int:
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(os, "dup", no_descriptors)
+    assert log.read(0, 1_000_000, max_offset=1, min_one_batch=True, zero_copy=True).records == expected

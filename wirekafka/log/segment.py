@@ -448,7 +448,10 @@ class LogSegment:
     def _range(self, position: int, size: int, zero_copy: bool) -> bytes | FileRegion:
         """``size`` bytes at ``position``: a region of the file when zero copy pays, else read."""
         if zero_copy and size >= FILE_REGION_MIN_SIZE:
-            return FileRegion(self._descriptor(), position, size)
+            try:
+                return FileRegion(self._descriptor(), position, size)
+            except OSError:  # out of descriptors (EMFILE): a copy serves as well
+                pass
         return self.read_bytes(position, size)
 
     def find_offset_by_timestamp(self, timestamp: int, starting_offset: int) -> TimestampAndOffset | None:
