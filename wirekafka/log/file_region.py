@@ -24,6 +24,7 @@ class FileRegion:
 
     def __init__(self, fd: int, position: int, size: int) -> None:
         """``fd`` is duplicated: the region stays readable after the caller closes its own."""
+        self.fd = -1  # closed, should dup fail (``__del__`` still runs)
         self.fd = os.dup(fd)
         self.position = position
         self.size = size
