@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,7 @@ from tests.replication.helpers import client_batch, values_of
 from wirekafka.protocol.api_keys import ApiKey
 from wirekafka.protocol.errors import ErrorCode
 from wirekafka.protocol.messages import REQUESTS
+from wirekafka.server import socket_io
 from wirekafka.testing.broker import RunningBroker, running_broker
 
 _names = itertools.count()
@@ -67,6 +69,38 @@ def test_fetch_at_every_version(broker: RunningBroker, wire: Wire, version: int)
     assert values_of(bytes(partition.records)) == [b"a", b"b", b"c"]
     if version >= 7:
         assert response.session_id == 0  # fetch_request asks for no session (epoch -1)
+
+
+@pytest.mark.parametrize("version", range(4, 18))
+def test_large_reads_are_sent_from_the_file_at_every_version(
+    broker: RunningBroker, wire: Wire, version: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reads of 64 KiB and more go out with sendfile between the frame's own bytes; the frame
+    must still be exactly the one the copying encoder would write, with a small partition beside."""
+    regions_sent: list[int] = []
+    send_region = socket_io._send_region
+
+    async def counting(fd: int, region: Any) -> None:
+        regions_sent.append(len(region))
+        await send_region(fd, region)
+
+    monkeypatch.setattr(socket_io, "_send_region", counting)
+    big = [bytes([i]) * 90_000 for i in range(3)]  # one batch each, ~90 KB: a file region each
+    name = topic_with(wire, *(client_batch([value]) for value in big))
+    small = topic_with(wire, client_batch([b"s"]))
+    request = fetch_request(name, 0, 0)
+    request.topics.append(fetch_request(small, 0, 0).topics[0])
+    if version >= 13:
+        request.topics[0].topic_id = topic_id(broker, name)
+        request.topics[1].topic_id = topic_id(broker, small)
+    response = wire.call(ApiKey.FETCH, version, request)
+    large, tiny = response.responses[0].partitions[0], response.responses[1].partitions[0]
+    assert values_of(bytes(large.records)) == big  # ~270 KB: one region of three batches
+    assert values_of(bytes(tiny.records)) == [b"s"]
+    assert len(regions_sent) == 1 and regions_sent[0] > 270_000  # the large read was a region
+    # The connection is still in step: the next request is answered normally.
+    again = wire.call(ApiKey.FETCH, version, fetch_request(small, 0, 0, topic_id=request.topics[1].topic_id))
+    assert values_of(bytes(again.responses[0].partitions[0].records)) == [b"s"]
 
 
 def test_unknown_topic_id(broker: RunningBroker, wire: Wire) -> None:
