@@ -108,14 +108,14 @@ def test_log_append_time_batches_report_max_timestamp() -> None:
         (_record(_body(headers=_varint(1) + _varint(1) + b"k" + _varint(9) + b"v")), 1, "header value"),
         (_varint(100) + _body(), 1, "record size"),  # declared length longer than the data
         (_varint(-1) + _body(), 1, "record size"),
-        (_varint(3) + _body(), 1, ""),  # declared length shorter than the fields
+        (_varint(3) + _body(), 1, "headers"),  # declared length shorter than the fields
         (_varint(0), 1, "empty"),
         (_record(_body()) + b"\x00", 1, "remain"),  # bytes after the last record
-        (_record(_body()), 2, ""),  # count larger than the records present
+        (_record(_body()), 2, "past the end"),  # count larger than the records present
         (b"\xff" * 6, 1, "longer than 5"),  # varint that never ends
         (b"\x80", 1, "past the end"),
         (_record(b"\x00" + b"\xff" * 10 + b"\x01"), 1, "varlong"),  # timestamp delta > 10 bytes
-        (b"", 2**31 - 1, ""),  # a huge count over no data: fails at once, allocates nothing
+        (b"", 2**31 - 1, "past the end"),  # a huge count over no data: fails at once, allocates nothing
     ],
 )
 def test_malformed_records(section: bytes, count: int, message: str) -> None:
