@@ -9,7 +9,9 @@ from wirekafka.log.cleaner import clean_log, cleanable_section
 from wirekafka.log.config import LogConfig
 from wirekafka.log.partition_log import PartitionLog
 from wirekafka.records.batch import BatchHeader, Compression, iter_batches
+from wirekafka.records.builder import build_batch
 from wirekafka.records.control import ControlType, build_end_txn_marker
+from wirekafka.records.record import Record, iter_records
 
 from .helpers import batch, open_log, read_all
 
@@ -176,3 +178,81 @@ def test_cleaning_never_passes_the_high_watermark(tmp_path: Path) -> None:
     assert [record.offset for record in read_all(log)] == list(range(1, 8))
     header = BatchHeader(log.read(0, 1, max_offset=8, min_one_batch=True).records)
     assert header.base_offset == 1
+
+
+# ---- transactions ---------------------------------------------------------------------------
+
+
+def txn_put(log: PartitionLog, key: bytes, value: bytes, *, producer_id: int) -> int:
+    """A transactional data batch of one record, appended as leader; returns its offset."""
+    record = Record(offset=0, timestamp=1_000, key=key, value=value * 20)
+    data = build_batch(
+        [record],
+        base_offset=0,
+        producer_id=producer_id,
+        producer_epoch=0,
+        base_sequence=0,
+        is_transactional=True,
+    )
+    return log.append(bytearray(data), leader_epoch=0, now_ms=0).first_offset
+
+
+def end_txn(log: PartitionLog, control: ControlType, *, producer_id: int) -> None:
+    marker = build_end_txn_marker(
+        control,
+        producer_id=producer_id,
+        producer_epoch=0,
+        coordinator_epoch=0,
+        timestamp_ms=0,
+        base_offset=log.log_end_offset,
+    )
+    log.append_as_follower(bytearray(marker), now_ms=0)
+
+
+def values_by_key(log: PartitionLog) -> dict[bytes, list[bytes | None]]:
+    found: dict[bytes, list[bytes | None]] = {}
+    for header in iter_batches(
+        log.read(0, 1 << 20, max_offset=log.log_end_offset, min_one_batch=True).records
+    ):
+        if header.is_control:
+            continue
+        for record in iter_records(header):
+            if record.key is not None:
+                found.setdefault(record.key, []).append(record.value)
+    return found
+
+
+def test_an_aborted_value_never_replaces_the_last_committed_one(tmp_path: Path) -> None:
+    """The committed value of a key must survive compaction even when an aborted transaction wrote
+    the key later: a read_committed reader (a Streams changelog, a transactional offset commit)
+    skips the aborted record, so dropping the committed one would lose the key."""
+    log = open_log(tmp_path / "t-0", LogConfig(cleanup_policy=("compact",), min_cleanable_dirty_ratio=0.0))
+    txn_put(log, b"k", b"committed", producer_id=7)
+    end_txn(log, ControlType.COMMIT, producer_id=7)
+    aborted = txn_put(log, b"k", b"aborted", producer_id=7)
+    txn_put(log, b"other", b"aborted too", producer_id=7)
+    end_txn(log, ControlType.ABORT, producer_id=7)
+    log.append(batch([b"plain"], keys=[b"p"]), leader_epoch=0, now_ms=0)
+    log.update_high_watermark(log.log_end_offset)
+    log.roll(now_ms=0)
+    result = clean_log(log, checkpoint=None, now_ms=0, max_cleanable_offset=log.log_end_offset)
+    assert result is not None
+    assert values_by_key(log) == {b"k": [b"committed" * 20], b"p": [b"plain"]}
+    stored = list(
+        iter_batches(log.read(0, 1 << 20, max_offset=log.log_end_offset, min_one_batch=True).records)
+    )
+    assert aborted not in [header.base_offset for header in stored]  # the aborted batches are gone
+    assert sum(header.is_control for header in stored) == 2  # both markers stay
+
+
+def test_an_undecided_transaction_is_kept_and_does_not_shadow_committed_values(tmp_path: Path) -> None:
+    """Bounded by the high watermark, a pass can meet a transaction with no marker yet: it may
+    still abort, so its records are kept as they are and the committed value stays too."""
+    log = open_log(tmp_path / "t-0", LogConfig(cleanup_policy=("compact",), min_cleanable_dirty_ratio=0.0))
+    log.append(batch([b"v1"], keys=[b"k"]), leader_epoch=0, now_ms=0)
+    txn_put(log, b"k", b"open", producer_id=9)
+    log.append(batch([b"v"], keys=[b"x"]), leader_epoch=0, now_ms=0)
+    log.update_high_watermark(log.log_end_offset)
+    log.roll(now_ms=0)
+    assert clean_log(log, checkpoint=None, now_ms=0) is not None
+    assert values_by_key(log) == {b"k": [b"v1", b"open" * 20], b"x": [b"v"]}

@@ -7,12 +7,14 @@ A pass over one log, in Kafka's ``LogCleaner`` terms:
    segment younger than ``min.compaction.lag.ms``, whichever is lowest. The log is worth
    cleaning when dirty bytes / (clean + dirty bytes) is above ``min.cleanable.dirty.ratio``, or
    when its oldest dirty data is older than ``max.compaction.lag.ms``.
-2. An offset map (key -> latest offset) is built from the dirty section only.
+2. An offset map (key -> latest offset) is built from the dirty section only, from records that
+   are not part of an aborted or undecided transaction (below).
 3. Every segment from the log start to the end of the dirty section is rewritten, grouped so a
    group fits in one segment: a record stays when it has a key, no later offset holds that key,
    and it is not an expired tombstone. A tombstone (null value) expires once its segment was
    already clean before this pass and its largest timestamp is more than
    ``delete.retention.ms`` old; consumers reading from the start therefore get that long to see it.
+   Batches of aborted transactions are dropped whole; batches of undecided ones are kept whole.
 4. Kept records keep their offsets (offsets become sparse). A batch whose records all stay is
    copied byte for byte; a partly kept batch is rebuilt with the same base offset, offset range,
    producer fields, epoch, timestamp type and compression.
@@ -20,17 +22,29 @@ A pass over one log, in Kafka's ``LogCleaner`` terms:
    are deleted, and the ``.swap`` files take their names; ``recovery.py`` finishes an
    interrupted swap on the next open.
 
-Gaps against Kafka, until producer state and the transaction index exist: control batches are
-always kept, aborted transactional records are not removed, an emptied batch is dropped even if
-it was a producer's last one, and tombstones expire by the rule above rather than KIP-534's
+Transactions (Kafka's ``CleanedTransactionMetadata``): a producer's transactional batches belong
+to its open transaction until its next COMMIT or ABORT marker. Kafka reads the aborted ranges
+from the transaction index; the log layer does not hold that index, so :class:`TransactionFates`
+reads the markers below the end of the pass instead. A record of an aborted transaction must not
+enter the offset map: it would make the cleaner drop the key's last *committed* value, which a
+``read_committed`` consumer (a Kafka Streams changelog, a transactional offset commit in
+``__consumer_offsets``) would then never see again. A transaction whose marker lies beyond the
+pass (possible only when the pass is bounded by the high watermark rather than the last stable
+offset) is undecided: its batches are kept as they are and stay out of the map.
+
+Gaps against Kafka: control batches are always kept (Kafka drops a marker once its transaction's
+records are gone and its delete horizon passed), an emptied or aborted batch is dropped even if it
+was a producer's last one, and tombstones expire by the rule above rather than KIP-534's
 per-batch delete horizon (so a log with no new dirty data keeps its tombstones until it has some).
 """
 
 from __future__ import annotations
 
+import bisect
 import struct
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from enum import Enum
 
 from wirekafka.log.config import LONG_MAX
 from wirekafka.log.partition_log import PartitionLog
@@ -38,10 +52,12 @@ from wirekafka.log.recovery import SegmentSettings
 from wirekafka.log.segment import CLEANED_SUFFIX, LogSegment
 from wirekafka.records.batch import ATTRIBUTES_OFFSET, CRC_OFFSET, BatchHeader
 from wirekafka.records.builder import build_batch
+from wirekafka.records.control import ControlType, parse_control_record
 from wirekafka.records.crc import crc32c
 from wirekafka.records.record import Record, iter_records
 
 _LAST_OFFSET_DELTA_OFFSET = 23
+_TRANSACTIONAL_FLAG = 0x10  # in a batch's attributes
 _INT32 = struct.Struct(">i")
 _UINT32 = struct.Struct(">I")
 
@@ -122,8 +138,71 @@ def cleanable_section(
     return LogToClean(first_dirty, uncleanable, clean_bytes, dirty_bytes, needs_now)
 
 
+class Fate(Enum):
+    """What became of a batch's transaction, as far as the cleaner can tell."""
+
+    COMMITTED = "committed"  # also every non-transactional batch
+    ABORTED = "aborted"
+    UNDECIDED = "undecided"
+
+
+class TransactionFates:
+    """The outcome of every transaction whose marker lies below ``end_offset`` (module docstring)."""
+
+    def __init__(self) -> None:
+        self._aborted: dict[int, list[tuple[int, int]]] = {}  # producer id -> [(first, marker)]
+        self._open: dict[int, int] = {}  # producer id -> first offset of its undecided transaction
+
+    @classmethod
+    def scan(cls, log: PartitionLog, end_offset: int) -> TransactionFates:
+        """Read the transactional batches of ``log`` below ``end_offset``: headers, and the
+        marker record of control batches. Other batches are passed over by their header."""
+        fates = cls()
+        for segment in log.segments:
+            if segment.base_offset >= end_offset:
+                break
+            for stored in segment.iter_batches(0):
+                if stored.base_offset >= end_offset:
+                    break
+                if stored.attributes & _TRANSACTIONAL_FLAG:
+                    fates._read(BatchHeader(segment.read_bytes(stored.position, stored.size), 0))
+        return fates
+
+    def _read(self, header: BatchHeader) -> None:
+        producer_id = header.producer_id
+        if not header.is_control:
+            self._open.setdefault(producer_id, header.base_offset)
+            return
+        marker = next(iter_records(header), None)
+        if marker is None:
+            return
+        control = parse_control_record(marker).control_type
+        first = self._open.pop(producer_id, None)
+        if control == ControlType.ABORT and first is not None:
+            self._aborted.setdefault(producer_id, []).append((first, header.base_offset))
+
+    def fate(self, header: BatchHeader) -> Fate:
+        """The fate of a data batch's transaction (COMMITTED for non-transactional batches)."""
+        if not header.is_transactional or header.is_control:
+            return Fate.COMMITTED
+        producer_id, offset = header.producer_id, header.base_offset
+        first_undecided = self._open.get(producer_id)
+        if first_undecided is not None and offset >= first_undecided:
+            return Fate.UNDECIDED
+        ranges = self._aborted.get(producer_id, ())
+        index = bisect.bisect_right(ranges, (offset, LONG_MAX)) - 1
+        if index >= 0 and ranges[index][0] <= offset <= ranges[index][1]:
+            return Fate.ABORTED
+        return Fate.COMMITTED
+
+
 def build_offset_map(
-    log: PartitionLog, *, start_offset: int, end_offset: int, max_keys: int
+    log: PartitionLog,
+    *,
+    start_offset: int,
+    end_offset: int,
+    max_keys: int,
+    fates: TransactionFates | None = None,
 ) -> tuple[dict[bytes, int], int]:
     """Key -> latest offset over the records in [start_offset, end_offset) (rule 2).
 
@@ -143,6 +222,8 @@ def build_offset_map(
                 break
             if header.last_offset < start_offset or header.is_control:
                 continue
+            if fates is not None and fates.fate(header) is not Fate.COMMITTED:
+                continue
             for record in iter_records(header):
                 if record.key is not None and start_offset <= record.offset < end_offset:
                     offsets[record.key] = record.offset
@@ -153,10 +234,16 @@ def build_offset_map(
 
 
 def filter_batch(
-    header: BatchHeader, offsets: dict[bytes, int], *, retain_tombstones: bool
+    header: BatchHeader,
+    offsets: dict[bytes, int],
+    *,
+    retain_tombstones: bool,
+    fate: Fate = Fate.COMMITTED,
 ) -> tuple[bytes | None, int, int]:
     """Rule 3 and 4 for one batch: (bytes to keep or None, records read, records kept)."""
-    if header.is_control:
+    if fate is Fate.ABORTED:
+        return None, header.records_count, 0
+    if header.is_control or fate is Fate.UNDECIDED:
         return bytes(header.batch_buffer()), header.records_count, header.records_count
     records = list(iter_records(header))
     kept: list[Record] = [
@@ -247,7 +334,10 @@ def clean_log(
     if not force and not section.should_clean(config.min_cleanable_dirty_ratio):
         return None
     first_dirty, end = section.first_dirty_offset, section.first_uncleanable_offset
-    offsets, end = build_offset_map(log, start_offset=first_dirty, end_offset=end, max_keys=max_keys)
+    fates = TransactionFates.scan(log, end)
+    offsets, end = build_offset_map(
+        log, start_offset=first_dirty, end_offset=end, max_keys=max_keys, fates=fates
+    )
     to_clean = [segment for segment in log.segments[:-1] if segment.base_offset < end]
     if not to_clean:
         return None
@@ -257,7 +347,7 @@ def clean_log(
         to_clean, max_size=config.segment_bytes, max_index_size=config.segment_index_bytes
     )
     for group in groups:
-        cleaned = _clean_group(log, group, offsets, first_dirty, now_ms, stats)
+        cleaned = _clean_group(log, group, offsets, fates, first_dirty, now_ms, stats)
         log.replace_segments(cleaned, group)
     return CleanResult(end, stats[0], stats[1], stats[2], stats[3], before, len(log.segments))
 
@@ -272,6 +362,7 @@ def _clean_group(
     log: PartitionLog,
     group: list[LogSegment],
     offsets: dict[bytes, int],
+    fates: TransactionFates,
     first_dirty: int,
     now_ms: int,
     stats: list[int],
@@ -286,7 +377,9 @@ def _clean_group(
         retain_tombstones = not (already_clean and expired)
         for header in _batches_of(segment):
             stats[0] += header.size_in_bytes
-            kept, read, kept_count = filter_batch(header, offsets, retain_tombstones=retain_tombstones)
+            kept, read, kept_count = filter_batch(
+                header, offsets, retain_tombstones=retain_tombstones, fate=fates.fate(header)
+            )
             stats[2] += read
             stats[3] += kept_count
             if kept is None:
