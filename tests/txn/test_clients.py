@@ -113,6 +113,42 @@ def test_commit_and_abort_with_librdkafka(server: BrokerProcess) -> None:
     assert sorted(uncommitted) == [b"a1", b"a2", b"a3", b"a4", b"c1", b"c2"]
 
 
+def test_compaction_keeps_a_committed_value_that_an_aborted_transaction_overwrote(tmp_path: Path) -> None:
+    """A Kafka Streams changelog under exactly-once: key k is committed, then written again by a
+    transaction that aborts. After compaction a read_committed reader must still find k's committed
+    value (the cleaner used to keep the aborted record as k's latest and drop the committed one)."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    with broker(tmp_path / "data", {"log.cleaner.backoff.ms": "100"}) as process:
+        topic = unique("changelog")
+        admin = AdminClient({"bootstrap.servers": process.bootstrap})
+        configs = {"cleanup.policy": "compact", "segment.ms": "200", "min.cleanable.dirty.ratio": "0.01"}
+        for future in admin.create_topics([NewTopic(topic, 1, 1, config=configs)]).values():
+            future.result(30)
+        producer = transactional_producer(process.bootstrap, unique("streams"))
+        producer.begin_transaction()
+        producer.produce(topic, key=b"k", value=b"committed")
+        producer.commit_transaction(30)
+        producer.begin_transaction()
+        producer.produce(topic, key=b"k", value=b"aborted")
+        assert producer.flush(30) == 0, "written to the log before the abort"
+        producer.abort_transaction(30)
+        plain = Producer({"bootstrap.servers": process.bootstrap})
+        plain.produce(topic, key=b"d", value=b"d1")
+        plain.produce(topic, key=b"d", value=b"d2")
+        for filler in (b"f1", b"f2"):  # two rolls (segment.ms): the records above become cleanable
+            time.sleep(0.3)
+            plain.produce(topic, key=filler, value=filler)
+            assert plain.flush(30) == 0
+        deadline = time.monotonic() + 60
+        while b"d1" in (seen := consume_all(process.bootstrap, topic, read_committed=False, idle_s=1.0)):
+            assert time.monotonic() < deadline, f"no compaction pass within 60 s: {seen}"
+            time.sleep(0.5)
+        assert b"aborted" not in seen  # the aborted transaction's records are gone
+        committed = consume_all(process.bootstrap, topic, read_committed=True, idle_s=1.0)
+        assert sorted(committed) == [b"committed", b"d2", b"f1", b"f2"]
+
+
 def test_open_transaction_holds_read_committed_consumers_back(server: BrokerProcess) -> None:
     topic = unique("lso")
     create_topic(server.bootstrap, topic)

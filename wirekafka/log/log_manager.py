@@ -121,7 +121,8 @@ class LogManager:
             "recovery_point": _Timer(config.flush_offset_checkpoint_interval_ms, start),
             "log_start_offset": _Timer(config.flush_start_offset_checkpoint_interval_ms, start),
             "high_watermark": _Timer(HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS, start),
-            "cleaner": _Timer(config.cleaner_backoff_ms, start),
+            # Kafka's cleaner threads start with the log manager; only the scheduler's tasks wait.
+            "cleaner": _Timer(config.cleaner_backoff_ms, now_ms + config.cleaner_backoff_ms),
         }
         self._started = True
 

@@ -15,8 +15,10 @@ split by what they touch:
   any more), after which the log's own flush, on the trio thread, finds clean pages and returns
   at once. An append never waits for a checkpoint or for a 1 GiB segment to reach the disk.
 
-Timers start ``log.initial.task.delay.ms`` (30 s) after startup, as Kafka's do; the
-high-watermark checkpoint every ``replica.high.watermark.checkpoint.interval.ms`` (5 s).
+Timers start ``log.initial.task.delay.ms`` (30 s) after startup, as Kafka's scheduled tasks do,
+except the cleaner's: Kafka's cleaner threads start with the log manager and pass every
+``log.cleaner.backoff.ms`` from then on. The high-watermark checkpoint runs every
+``replica.high.watermark.checkpoint.interval.ms`` (5 s).
 """
 
 from __future__ import annotations
@@ -82,7 +84,8 @@ class Housekeeping:
         start = now_ms + INITIAL_TASK_DELAY_MS
         self.retention = Timer(config.retention_check_interval_ms, start)
         self.flush = Timer(config.flush_scheduler_interval_ms, start)
-        self.cleaner = Timer(config.cleaner_backoff_ms, start)
+        # Kafka's cleaner threads start with the log manager; only the scheduler's tasks wait.
+        self.cleaner = Timer(config.cleaner_backoff_ms, now_ms + config.cleaner_backoff_ms)
         self.producer_expiration = Timer(config.producer_id_expiration_check_interval_ms, start)
         self.high_watermark_checkpoint = Timer(HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS, start)
         self.offset_checkpoints = Timer(OFFSET_CHECKPOINT_INTERVAL_MS, start)
