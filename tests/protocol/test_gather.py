@@ -9,7 +9,9 @@ import pytest
 
 from wirekafka.protocol import framing
 from wirekafka.protocol.api_keys import ApiKey
+from wirekafka.protocol.compiler import codec
 from wirekafka.protocol.gather import GATHER_MIN_SIZE
+from wirekafka.protocol.messages import REQUESTS, RESPONSES
 from wirekafka.protocol.messages.fetch import FetchResponse
 from wirekafka.protocol.messages.metadata import MetadataResponse
 
@@ -77,3 +79,10 @@ def test_stored_records_are_always_set_aside_and_read_in_by_a_one_buffer_frame()
     joined = b"".join(part.read() if part is stored else bytes(part) for part in parts)
     assert joined == framing.encode_response(ApiKey.FETCH, 13, 5, body)
     assert stored.data in joined
+
+
+def test_only_layouts_with_a_records_field_gather() -> None:
+    assert all(codec(FetchResponse, version).carries_records for version in range(4, 18))
+    assert codec(REQUESTS[ApiKey.PRODUCE], 9).carries_records
+    assert not codec(MetadataResponse, 12).carries_records
+    assert not codec(RESPONSES[ApiKey.PRODUCE], 9).carries_records

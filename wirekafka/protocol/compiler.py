@@ -47,6 +47,8 @@ class Codec:
     source: str
     _decode: Any
     _encode: Any
+    carries_records: bool = False
+    """The layout has a ``records`` field: its encoder may set records aside (``protocol.gather``)."""
 
     def decode(self, data: p.Buffer, *, exact: bool = True) -> Any:
         """Decode ``data``; with ``exact`` every byte must belong to the message.
@@ -100,7 +102,14 @@ def _compile(schema: MessageSchema, version: int) -> Codec:
     namespace = dict(generator.env)
     exec(compile(source, f"<codegen:{schema.name}_v{version}>", "exec"), namespace)
     root = schema.struct.name
-    return Codec(schema, version, source, namespace[f"dec_{root}"], namespace[f"enc_{root}"])
+    return Codec(
+        schema,
+        version,
+        source,
+        namespace[f"dec_{root}"],
+        namespace[f"enc_{root}"],
+        carries_records=generator.writes_records,
+    )
 
 
 class _Generator:
@@ -128,6 +137,7 @@ class _Generator:
             "_I32": p.INT32,
         }
         self._names = count()
+        self.writes_records = False
         self._structs: dict[str, StructType] = {}
 
     def fresh(self, stem: str) -> str:
@@ -508,6 +518,7 @@ class _Generator:
             ]
         if type_name == "records":
             # Large records may be left out of a gathering frame (``protocol.gather``).
+            self.writes_records = True
             return [
                 *self.write_length(out, f"len({value})", "int32", flexible),
                 f"{self.constant(put_records)}({out}, {value})",

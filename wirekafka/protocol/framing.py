@@ -317,11 +317,11 @@ def encode_response_parts(api_key: int, api_version: int, correlation_id: int, b
     """The frame of ``encode_response``, as pieces for a gathering write (``protocol.gather``).
 
     Large ``records`` (a fetch answer's stored batches) are pieces of their own, not copied; a
-    small answer is one piece. Joined, the pieces are exactly ``encode_response``'s bytes. Only
-    Fetch answers carry records, so every other answer is built in one buffer directly: the
-    500-connection ApiVersions + Metadata load felt even the small cost of gathering.
+    small answer is one piece. Joined, the pieces are exactly ``encode_response``'s bytes. An
+    answer whose layout has no records field (all but Fetch) is built in one buffer directly:
+    the 500-connection ApiVersions + Metadata load felt even the small cost of gathering.
     """
-    if api_key != ApiKey.FETCH:
+    if isinstance(body, EncodedBody) or not codec(type(body), api_version).carries_records:
         return [encode_response(api_key, api_version, correlation_id, body)]
     out = GatherBuffer(b"\0\0\0\0")
     _encode_response_into(out, api_key, api_version, correlation_id, body)
