@@ -15,7 +15,13 @@ import struct
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from wirekafka.records.batch import BATCH_HEADER_SIZE, LOG_OVERHEAD, MAGIC_V2, MIN_BATCH_LENGTH
+from wirekafka.records.batch import (
+    BATCH_HEADER_SIZE,
+    LOG_OVERHEAD,
+    MAGIC_V2,
+    MIN_BATCH_LENGTH,
+    TRANSACTIONAL_FLAG,
+)
 
 # base_offset, batch_length, partition_leader_epoch, magic, crc, attributes, last_offset_delta,
 # base_timestamp, max_timestamp: the first 43 bytes of a v2 batch header.
@@ -41,6 +47,10 @@ class StoredBatch(NamedTuple):
     @property
     def next_offset(self) -> int:
         return self.last_offset + 1
+
+    @property
+    def is_transactional(self) -> bool:
+        return bool(self.attributes & TRANSACTIONAL_FLAG)
 
 
 def parse_stored_batch(buffer: bytes | memoryview, at: int, position: int) -> StoredBatch | None:

@@ -57,7 +57,6 @@ from wirekafka.records.crc import crc32c
 from wirekafka.records.record import Record, iter_records
 
 _LAST_OFFSET_DELTA_OFFSET = 23
-_TRANSACTIONAL_FLAG = 0x10  # in a batch's attributes
 _INT32 = struct.Struct(">i")
 _UINT32 = struct.Struct(">I")
 
@@ -164,7 +163,7 @@ class TransactionFates:
             for stored in segment.iter_batches(0):
                 if stored.base_offset >= end_offset:
                     break
-                if stored.attributes & _TRANSACTIONAL_FLAG:
+                if stored.is_transactional:
                     fates._read(BatchHeader(segment.read_bytes(stored.position, stored.size), 0))
         return fates
 

@@ -59,6 +59,7 @@ __all__ = [
     "NO_PRODUCER_ID",
     "NO_SEQUENCE",
     "NO_TIMESTAMP",
+    "TRANSACTIONAL_FLAG",
     "BatchHeader",
     "Buffer",
     "Compression",
@@ -102,7 +103,7 @@ _HEADER_UP_TO_MAGIC: Final = _MAGIC_OFFSET + 1
 
 _COMPRESSION_MASK: Final = 0x07
 _TIMESTAMP_TYPE_FLAG: Final = 0x08
-_TRANSACTIONAL_FLAG: Final = 0x10
+TRANSACTIONAL_FLAG: Final = 0x10
 _CONTROL_FLAG: Final = 0x20
 _DELETE_HORIZON_FLAG: Final = 0x40
 
@@ -245,7 +246,7 @@ class BatchHeader:
 
     @property
     def is_transactional(self) -> bool:
-        return bool(self.attributes & _TRANSACTIONAL_FLAG)
+        return bool(self.attributes & TRANSACTIONAL_FLAG)
 
     @property
     def is_control(self) -> bool:
