@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from wirekafka.records.batch import (
     BATCH_HEADER_SIZE,
+    CONTROL_FLAG,
     LOG_OVERHEAD,
     MAGIC_V2,
     MIN_BATCH_LENGTH,
@@ -24,8 +25,8 @@ from wirekafka.records.batch import (
 )
 
 # base_offset, batch_length, partition_leader_epoch, magic, crc, attributes, last_offset_delta,
-# base_timestamp, max_timestamp: the first 43 bytes of a v2 batch header.
-_PREFIX = struct.Struct(">qiibIhiqq")
+# base_timestamp, max_timestamp, producer_id: the first 51 bytes of a v2 batch header.
+_PREFIX = struct.Struct(">qiibIhiqqq")
 _LENGTH = struct.Struct(">i")
 
 SCAN_CHUNK_SIZE = 16 * 1024
@@ -43,6 +44,7 @@ class StoredBatch(NamedTuple):
     partition_leader_epoch: int
     max_timestamp: int
     attributes: int
+    producer_id: int
 
     @property
     def next_offset(self) -> int:
@@ -51,6 +53,10 @@ class StoredBatch(NamedTuple):
     @property
     def is_transactional(self) -> bool:
         return bool(self.attributes & TRANSACTIONAL_FLAG)
+
+    @property
+    def is_control(self) -> bool:
+        return bool(self.attributes & CONTROL_FLAG)
 
 
 def parse_stored_batch(buffer: bytes | memoryview, at: int, position: int) -> StoredBatch | None:
@@ -71,6 +77,7 @@ def parse_stored_batch(buffer: bytes | memoryview, at: int, position: int) -> St
         last_offset_delta,
         _base_timestamp,
         max_timestamp,
+        producer_id,
     ) = _PREFIX.unpack_from(buffer, at)
     if magic != MAGIC_V2 or batch_length < MIN_BATCH_LENGTH or last_offset_delta < 0:
         return None
@@ -82,6 +89,7 @@ def parse_stored_batch(buffer: bytes | memoryview, at: int, position: int) -> St
         partition_leader_epoch,
         max_timestamp,
         attributes,
+        producer_id,
     )
 
 

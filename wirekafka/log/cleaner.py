@@ -154,8 +154,8 @@ class TransactionFates:
 
     @classmethod
     def scan(cls, log: PartitionLog, end_offset: int) -> TransactionFates:
-        """Read the transactional batches of ``log`` below ``end_offset``: headers, and the
-        marker record of control batches. Other batches are passed over by their header."""
+        """Walk the batch headers of ``log`` below ``end_offset``; only control batches (a marker
+        record each, a few dozen bytes) are read whole."""
         fates = cls()
         for segment in log.segments:
             if segment.base_offset >= end_offset:
@@ -163,22 +163,23 @@ class TransactionFates:
             for stored in segment.iter_batches(0):
                 if stored.base_offset >= end_offset:
                     break
-                if stored.is_transactional:
-                    fates._read(BatchHeader(segment.read_bytes(stored.position, stored.size), 0))
+                if not stored.is_transactional:
+                    continue
+                if not stored.is_control:
+                    fates._open.setdefault(stored.producer_id, stored.base_offset)
+                    continue
+                header = BatchHeader(segment.read_bytes(stored.position, stored.size), 0)
+                fates._end_transaction(header)
         return fates
 
-    def _read(self, header: BatchHeader) -> None:
-        producer_id = header.producer_id
-        if not header.is_control:
-            self._open.setdefault(producer_id, header.base_offset)
-            return
-        marker = next(iter_records(header), None)
+    def _end_transaction(self, marker_batch: BatchHeader) -> None:
+        marker = next(iter_records(marker_batch), None)
         if marker is None:
             return
         control = parse_control_record(marker).control_type
-        first = self._open.pop(producer_id, None)
+        first = self._open.pop(marker_batch.producer_id, None)
         if control == ControlType.ABORT and first is not None:
-            self._aborted.setdefault(producer_id, []).append((first, header.base_offset))
+            self._aborted.setdefault(marker_batch.producer_id, []).append((first, marker_batch.base_offset))
 
     def fate(self, header: BatchHeader) -> Fate:
         """The fate of a data batch's transaction (COMMITTED for non-transactional batches)."""
@@ -201,7 +202,7 @@ def build_offset_map(
     start_offset: int,
     end_offset: int,
     max_keys: int,
-    fates: TransactionFates | None = None,
+    fates: TransactionFates,
 ) -> tuple[dict[bytes, int], int]:
     """Key -> latest offset over the records in [start_offset, end_offset) (rule 2).
 
@@ -221,7 +222,7 @@ def build_offset_map(
                 break
             if header.last_offset < start_offset or header.is_control:
                 continue
-            if fates is not None and fates.fate(header) is not Fate.COMMITTED:
+            if fates.fate(header) is not Fate.COMMITTED:
                 continue
             for record in iter_records(header):
                 if record.key is not None and start_offset <= record.offset < end_offset:
@@ -237,7 +238,7 @@ def filter_batch(
     offsets: dict[bytes, int],
     *,
     retain_tombstones: bool,
-    fate: Fate = Fate.COMMITTED,
+    fate: Fate,
 ) -> tuple[bytes | None, int, int]:
     """Rule 3 and 4 for one batch: (bytes to keep or None, records read, records kept)."""
     if fate is Fate.ABORTED:

@@ -49,6 +49,7 @@ from .errors import (
 __all__ = [
     "ATTRIBUTES_OFFSET",
     "BATCH_HEADER_SIZE",
+    "CONTROL_FLAG",
     "CRC_OFFSET",
     "HEADER_STRUCT",
     "LOG_OVERHEAD",
@@ -104,7 +105,7 @@ _HEADER_UP_TO_MAGIC: Final = _MAGIC_OFFSET + 1
 _COMPRESSION_MASK: Final = 0x07
 _TIMESTAMP_TYPE_FLAG: Final = 0x08
 TRANSACTIONAL_FLAG: Final = 0x10
-_CONTROL_FLAG: Final = 0x20
+CONTROL_FLAG: Final = 0x20
 _DELETE_HORIZON_FLAG: Final = 0x40
 
 _INT32_MAX: Final = 0x7FFFFFFF
@@ -250,7 +251,7 @@ class BatchHeader:
 
     @property
     def is_control(self) -> bool:
-        return bool(self.attributes & _CONTROL_FLAG)
+        return bool(self.attributes & CONTROL_FLAG)
 
     @property
     def has_delete_horizon(self) -> bool:
