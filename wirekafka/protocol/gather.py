@@ -32,7 +32,8 @@ class StoredRecords(Protocol):
 
 Records: TypeAlias = Buffer | StoredRecords
 
-_BUFFERS = (bytes, bytearray, memoryview)
+BUFFER_TYPES = (bytes, bytearray, memoryview)
+"""``Buffer`` for ``isinstance``: a tuple, cheaper to test than the union on every response."""
 
 GATHER_MIN_SIZE = 65_536
 
@@ -78,7 +79,7 @@ def put_records(out: bytearray, records: Records) -> None:
 
     Called by the generated encoders for every ``records`` field, after its length prefix.
     """
-    if isinstance(records, _BUFFERS):
+    if isinstance(records, BUFFER_TYPES):
         if type(out) is GatherBuffer and len(records) >= GATHER_MIN_SIZE:
             out.set_aside(records)
         else:

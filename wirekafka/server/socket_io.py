@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import trio
 
 from wirekafka.log.file_region import FileRegion
-from wirekafka.protocol.gather import Records
+from wirekafka.protocol.gather import BUFFER_TYPES, Records
 
 
 async def receive_into(fd: int, view: memoryview) -> int:
@@ -83,7 +83,7 @@ async def send_parts(fd: int, parts: Sequence[Records]) -> None:
         trio.BrokenResourceError: the write failed, or a file region's file was cut short.
     """
     try:
-        if len(parts) == 1 and isinstance(parts[0], bytes | bytearray | memoryview):
+        if len(parts) == 1 and isinstance(parts[0], BUFFER_TYPES):
             await send_all(fd, parts[0])
             return
         buffers: list[memoryview] = []
