@@ -35,6 +35,7 @@ from wirekafka.protocol.schema import (
     Field,
     MessageSchema,
     StructType,
+    default_source,
 )
 
 
@@ -244,14 +245,7 @@ class _Generator:
         return self.wrap_decoder(name, "buf", body)
 
     def default_expr(self, f: Field) -> str:
-        default = f.default_value()
-        if default is None or isinstance(default, bool | int | float | str | bytes):
-            return repr(default)
-        if isinstance(default, list) and not default:
-            return "[]"
-        if isinstance(default, uuid.UUID):
-            return self.constant(default)  # immutable: one shared instance
-        return f"{self.constant(f)}.default_value()"
+        return default_source(f, self.constant)
 
     def read_length(self, var: str, width: str) -> list[str]:
         """Read a length into ``var``: compact uvarint-1 in flexible versions, else int16/int32."""
