@@ -260,13 +260,21 @@ class PartitionLog:
     # ---- appending -------------------------------------------------------------------------
 
     def append(
-        self, buffer: bytearray, *, leader_epoch: int, now_ms: int, log_append_time: bool = False
+        self,
+        buffer: bytearray,
+        *,
+        leader_epoch: int,
+        now_ms: int,
+        log_append_time: bool = False,
+        headers: list[BatchHeader] | None = None,
     ) -> AppendInfo:
         """Append validated client batches as leader, assigning offsets from the log end.
 
         Patches each batch's ``base_offset`` and ``partition_leader_epoch`` in ``buffer`` (and,
         for LogAppendTime, its timestamp type, ``max_timestamp`` and CRC), then appends the
-        buffer verbatim.
+        buffer verbatim. ``headers`` are ``batch_headers(buffer)`` when the caller has them
+        already (the produce path reads them for the producer state first); they are patched
+        along with the buffer, so they keep describing its bytes.
 
         Raises:
             RecordTooLargeError: a batch is above ``max.message.bytes``.
@@ -274,7 +282,8 @@ class PartitionLog:
             CorruptRecordError: ``buffer`` is not a sequence of complete v2 batches.
         """
         self._check_open()
-        headers = _headers(buffer)
+        if headers is None:
+            headers = batch_headers(buffer)
         for header in headers:
             if header.size_in_bytes > self._config.max_message_bytes:
                 raise RecordTooLargeError(
@@ -284,17 +293,19 @@ class PartitionLog:
         self._check_fits_segment(len(buffer))
         next_offset = self.log_end_offset
         first_offset = next_offset
-        patched: list[BatchHeader] = []
-        for header in headers:
+        for index, header in enumerate(headers):
             position = header.position
             set_base_offset(buffer, position, next_offset)
             set_partition_leader_epoch(buffer, position, leader_epoch)
             if log_append_time:
                 set_log_append_time(buffer, position, now_ms)
+                headers[index] = BatchHeader(buffer, position)  # attributes, max_timestamp, CRC
+            else:
+                header.base_offset = next_offset
+                header.partition_leader_epoch = leader_epoch
             next_offset += header.last_offset_delta + 1
-            patched.append(BatchHeader(buffer, position))
         return self._append_batches(
-            buffer, patched, first_offset, now_ms, log_append_time=now_ms if log_append_time else NO_TIMESTAMP
+            buffer, headers, first_offset, now_ms, log_append_time=now_ms if log_append_time else NO_TIMESTAMP
         )
 
     def append_as_follower(self, buffer: bytearray | bytes, *, now_ms: int) -> AppendInfo:
@@ -309,7 +320,7 @@ class PartitionLog:
             RecordBatchTooLargeError: the batches would not fit an empty segment.
         """
         self._check_open()
-        headers = _headers(buffer)
+        headers = batch_headers(buffer)
         first = headers[0].base_offset
         if first < self.log_end_offset:
             raise UnexpectedAppendOffsetError(
@@ -762,8 +773,12 @@ def _log_start_breached(log_start_offset: int) -> Callable[[LogSegment, LogSegme
     return breached
 
 
-def _headers(buffer: bytearray | bytes) -> list[BatchHeader]:
-    """Headers of the batches that exactly fill ``buffer``."""
+def batch_headers(buffer: bytearray | bytes) -> list[BatchHeader]:
+    """Headers of the batches that exactly fill ``buffer`` (an append's payload).
+
+    Raises:
+        CorruptRecordError: no batch, or a batch that is cut short or overruns the buffer.
+    """
     headers: list[BatchHeader] = []
     position = 0
     end = len(buffer)

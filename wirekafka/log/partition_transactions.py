@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from wirekafka.log.partition_log import AppendInfo, PartitionLog
+from wirekafka.log.partition_log import AppendInfo, PartitionLog, batch_headers
 from wirekafka.log.producer_snapshot import (
     CorruptSnapshotError,
     delete_snapshot,
@@ -68,10 +68,6 @@ class DuplicateAppend:
     @classmethod
     def of(cls, batch: BatchMetadata, log_start_offset: int) -> DuplicateAppend:
         return cls(batch.first_offset, batch.last_offset, batch.timestamp, log_start_offset)
-
-
-def _headers(buffer: bytearray | bytes) -> list[BatchHeader]:
-    return list(iter_batches(buffer))
 
 
 class PartitionTransactions:
@@ -184,8 +180,9 @@ class PartitionTransactions:
             ProducerStateError: a sequence, epoch or transaction rule refuses the append.
             LogError: the log refuses it (size limits...).
         """
+        headers = batch_headers(buffer)
         pending = self.state.prepare_append(
-            _headers(buffer),
+            headers,
             origin=origin,
             first_offset=self.log.log_end_offset,
             verification_guard=verification_guard,
@@ -193,14 +190,14 @@ class PartitionTransactions:
         if pending.duplicate is not None:
             return DuplicateAppend.of(pending.duplicate, self.log.log_start_offset)
         info = self.log.append(
-            buffer, leader_epoch=leader_epoch, now_ms=now_ms, log_append_time=log_append_time
+            buffer, leader_epoch=leader_epoch, now_ms=now_ms, log_append_time=log_append_time, headers=headers
         )
         self._after_append(pending, info)
         return info
 
     def append_as_follower(self, buffer: bytearray | bytes, *, now_ms: int) -> AppendInfo:
         """A follower's append: offsets and producer fields as the leader wrote them."""
-        pending = self.state.prepare_append(_headers(buffer), origin=AppendOrigin.REPLICATION)
+        pending = self.state.prepare_append(batch_headers(buffer), origin=AppendOrigin.REPLICATION)
         info = self.log.append_as_follower(buffer, now_ms=now_ms)
         self._after_append(pending, info)
         return info
