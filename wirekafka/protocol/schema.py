@@ -352,14 +352,9 @@ class Struct:
 
         def __getattr__(self, name: str) -> Any: ...
 
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return all(getattr(self, n) == getattr(other, n) for n in self.field_names) and list(
-            self.unknown_tagged_fields
-        ) == list(other.unknown_tagged_fields)
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, like Kafka's generated data classes
+    # Each struct class compares field by field (``_generate_eq``) and is unhashable: values are
+    # mutable, like Kafka's generated data classes.
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.field_names)
@@ -385,7 +380,7 @@ def _plain(value: Any) -> Any:
 def _make_struct_class(struct_type: StructType) -> type[Struct]:
     """Build the slotted class of a struct.
 
-    Its ``__init__`` is generated from the fields on the first construction, not here: importing
+    Its ``__init__`` and ``__eq__`` are generated from the fields on first use, not here: importing
     ~600 struct classes must stay cheap (``wirekafka serve`` should answer within a blink), and most
     structs are never built by a given process.
     """
@@ -396,14 +391,19 @@ def _make_struct_class(struct_type: StructType) -> type[Struct]:
     def __init__(self: Struct, **values: Any) -> None:
         cls = type(self)
         cls.__init__ = _generate_init(cls.struct_type)  # type: ignore[method-assign]
-        cls.__eq__ = _generate_eq(cls.struct_type)  # type: ignore[method-assign]
         cls.__init__(self, **values)
+
+    def __eq__(self: Struct, other: object) -> bool:
+        cls = type(self)
+        cls.__eq__ = _generate_eq(cls.struct_type)  # type: ignore[method-assign]
+        return cls.__eq__(self, other)
 
     namespace: dict[str, Any] = {
         "__slots__": names,
         "struct_type": struct_type,
         "field_names": names,
         "__init__": __init__,
+        "__eq__": __eq__,
     }
     return type(struct_type.name, (Struct,), namespace)
 
