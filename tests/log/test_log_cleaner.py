@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from wirekafka.log.cleaner import clean_log, cleanable_section
+from wirekafka.log.cleaner import RECORDS_PER_STEP, clean_log, clean_log_in_steps, cleanable_section
 from wirekafka.log.config import LogConfig
 from wirekafka.log.partition_log import PartitionLog
+from wirekafka.log.steps import run_to_end
 from wirekafka.records.batch import BatchHeader, Compression, iter_batches
 from wirekafka.records.builder import build_batch
 from wirekafka.records.control import ControlType, build_end_txn_marker
@@ -256,3 +257,121 @@ def test_an_undecided_transaction_is_kept_and_does_not_shadow_committed_values(t
     log.roll(now_ms=0)
     assert clean_log(log, checkpoint=None, now_ms=0) is not None
     assert values_by_key(log) == {b"k": [b"v1", b"open" * 20], b"x": [b"v"]}
+
+
+# ---- a pass in steps (the broker runs it between requests) ---------------------------------
+
+
+def compacted_log_of(tmp_path: Path, rounds: int = 8) -> PartitionLog:
+    """Several segments of rewritten keys a..e, then one more segment so all of them are cleanable."""
+    log = open_log(tmp_path / "t-0", COMPACT)
+    for round_number in range(rounds):
+        for key in "abcde":
+            put(log, key, f"{key}{round_number}")
+    log.roll(0)
+    return log
+
+
+def leftovers(tmp_path: Path) -> list[str]:
+    return [name for name in os.listdir(tmp_path / "t-0") if name.endswith((".cleaned", ".swap"))]
+
+
+def test_a_pass_in_steps_pauses_after_every_batch_and_ends_as_a_pass_at_once(tmp_path: Path) -> None:
+    stepped_log = compacted_log_of(tmp_path / "stepped")
+    whole_log = compacted_log_of(tmp_path / "whole")
+    batches = sum(1 for segment in stepped_log.segments for _ in segment.iter_batches(0))
+    steps = clean_log_in_steps(stepped_log, checkpoint=None, now_ms=0)
+    pauses = 0
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            stepped = done.value
+            break
+        pauses += 1
+    whole = clean_log(whole_log, checkpoint=None, now_ms=0)
+    # The fates scan, the offset map and the rewrite each pause after every batch they read.
+    assert pauses >= batches
+    assert stepped == whole
+    assert latest(stepped_log) == latest(whole_log)
+
+
+def test_appends_and_a_roll_while_a_pass_is_paused_are_kept(tmp_path: Path) -> None:
+    log = compacted_log_of(tmp_path)
+    steps = clean_log_in_steps(log, checkpoint=None, now_ms=0)
+    for _ in range(10):
+        next(steps)
+    first_new = put(log, "a", "late")
+    log.roll(0)
+    put(log, "z", "later")
+    result = run_to_end(steps)
+    assert result is not None and result.next_dirty_offset == first_new  # where the log ended at its start
+    kept = latest(log)
+    assert (first_new, b"a", b"late" * 20) in kept
+    assert kept[-1][1:] == (b"z", b"later" * 20)
+    # Below the pass's end, only each key's last record stays.
+    cleaned_keys = [key for offset, key, _ in kept if offset < result.next_dirty_offset]
+    assert len(cleaned_keys) == 5 and set(cleaned_keys) == {b"a", b"b", b"c", b"d", b"e"}
+    assert not leftovers(tmp_path)
+
+
+def test_a_pass_whose_segments_are_deleted_meanwhile_changes_nothing_more(tmp_path: Path) -> None:
+    log = compacted_log_of(tmp_path)
+    steps = clean_log_in_steps(log, checkpoint=None, now_ms=0)
+    for _ in range(3):
+        next(steps)
+    # DeleteRecords up to the active segment: every segment the pass was going to rewrite goes.
+    start = log.active_segment.base_offset
+    log.delete_records_before(start, now_ms=0)
+    assert run_to_end(steps) is None
+    assert log.log_start_offset == start
+    assert [offset for offset, _, _ in latest(log)] == list(range(start, log.log_end_offset))
+    assert not leftovers(tmp_path)
+
+
+def test_a_pass_stopped_midway_leaves_the_log_as_it_was(tmp_path: Path) -> None:
+    log = compacted_log_of(tmp_path)
+    before = latest(log)
+    segments = log.segments
+    steps = clean_log_in_steps(log, checkpoint=None, now_ms=0)
+    while not leftovers(tmp_path):  # into the rewrite: a .cleaned segment is being written
+        next(steps)
+    steps.close()  # what cancelling the broker's housekeeping does
+    assert not leftovers(tmp_path)
+    assert log.segments == segments
+    assert latest(log) == before
+
+
+def test_a_pass_on_a_log_closed_meanwhile_ends_quietly(tmp_path: Path) -> None:
+    log = compacted_log_of(tmp_path)
+    steps = clean_log_in_steps(log, checkpoint=None, now_ms=0)
+    next(steps)
+    log.close()
+    assert run_to_end(steps) is None
+    assert not leftovers(tmp_path)
+
+
+def test_a_pass_also_pauses_inside_a_large_batch(tmp_path: Path) -> None:
+    # A producer's 1 MB batch holds thousands of small records: decoding one takes tens of
+    # milliseconds, so the offset map and the rewrite each pause every RECORDS_PER_STEP records.
+    config = LogConfig(cleanup_policy=("compact",), min_cleanable_dirty_ratio=0.0, file_delete_delay_ms=0)
+    log = open_log(tmp_path / "t-0", config)
+    records_per_batch = 3 * RECORDS_PER_STEP
+    for round_number in range(2):
+        keys = [b"k%d" % (index % 100) for index in range(records_per_batch)]
+        values: list[bytes | None] = [b"%d" % round_number] * records_per_batch
+        log.append(batch(values, keys=keys), leader_epoch=0, now_ms=0)
+    log.update_high_watermark(log.log_end_offset)
+    log.roll(0)
+    steps = clean_log_in_steps(log, checkpoint=None, now_ms=0)
+    pauses = 0
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            result = done.value
+            break
+        pauses += 1
+    assert result is not None and result.records_kept == 100
+    # Per batch: one pause in the fates scan, one plus three in the map, one plus three in the rewrite.
+    assert pauses >= 2 * (1 + 3 + 3)

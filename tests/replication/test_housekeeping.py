@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import trio
+import trio.lowlevel
+
 from tests.replication.helpers import EMPTY, client_batch, image, topic, values_of
 from wirekafka.log.checkpoints import (
     RECOVERY_POINT_CHECKPOINT,
     REPLICATION_OFFSET_CHECKPOINT,
     read_offset_checkpoint,
 )
+from wirekafka.log.steps import Steps
 from wirekafka.log.topic_partition import TopicPartition
 from wirekafka.protocol.errors import ErrorCode
-from wirekafka.replication.housekeeping import INITIAL_TASK_DELAY_MS, Housekeeping, HousekeepingConfig
+from wirekafka.replication.housekeeping import (
+    INITIAL_TASK_DELAY_MS,
+    Housekeeping,
+    HousekeepingConfig,
+    run_in_slices,
+)
 from wirekafka.replication.operations import AppendEntry
 from wirekafka.replication.replica_manager import ReplicaManager
 
@@ -33,8 +44,8 @@ async def fill(manager: ReplicaManager, name: str, count: int, timestamp: int) -
         assert result.error_code == ErrorCode.NO_ERROR
 
 
-def housekeeping(manager: ReplicaManager, now: int) -> Housekeeping:
-    return Housekeeping(manager.log_manager, lambda: manager._partitions, CONFIG, now_ms=now)
+def housekeeping(manager: ReplicaManager, now: int, config: HousekeepingConfig = CONFIG) -> Housekeeping:
+    return Housekeeping(manager.log_manager, lambda: manager._partitions, config, now_ms=now)
 
 
 async def test_retention_deletes_old_segments_after_the_initial_delay(manager: ReplicaManager) -> None:
@@ -96,7 +107,10 @@ async def test_compaction_keeps_the_latest_value_of_each_key(manager: ReplicaMan
         )
         assert result.error_code == ErrorCode.NO_ERROR
     before = manager.partition("c", 0).log.size_in_bytes  # type: ignore[union-attr]
-    housekeeping(manager, now).mutate(now + INITIAL_TASK_DELAY_MS)
+    work = housekeeping(manager, now)
+    await work.compact(now)  # before log.cleaner.backoff.ms: nothing yet
+    assert manager.partition("c", 0).log.size_in_bytes == before  # type: ignore[union-attr]
+    await work.compact(now + CONFIG.cleaner_backoff_ms)
     assert manager.partition("c", 0).log.size_in_bytes < before  # type: ignore[union-attr]
     survivors: list[bytes | None] = []
     offset = 0
@@ -106,3 +120,81 @@ async def test_compaction_keeps_the_latest_value_of_each_key(manager: ReplicaMan
         offset = read.next_offset
     assert survivors[-3:] == [b"0-5", b"1-5", b"2-5"]
     assert len(survivors) < 18
+
+
+def counting_steps(count: int, log: list[str]) -> Steps[str]:
+    try:
+        for index in range(count):
+            log.append(f"step {index}")
+            yield
+        return "done"
+    finally:
+        log.append("closed")
+
+
+async def test_a_pass_in_slices_lets_other_tasks_run_in_between() -> None:
+    events: list[str] = []
+
+    async def other_task() -> None:
+        for _ in range(3):
+            events.append("other")
+            await trio.lowlevel.checkpoint()
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(other_task)
+        result = await run_in_slices(counting_steps(3, events), slice_seconds=0)
+    assert result == "done"
+    # With a zero slice the pass yields after every step; the other task runs in between.
+    assert events.index("other") < events.index("step 2")
+    assert events.count("closed") == 1
+
+
+async def test_a_cancelled_pass_is_closed() -> None:
+    events: list[str] = []
+    with trio.CancelScope() as scope:
+        scope.cancel()
+        await run_in_slices(counting_steps(1000, events), slice_seconds=0)
+    assert events[-1] == "closed"
+    assert len(events) < 1000
+
+
+async def test_compaction_runs_in_slices_while_the_broker_answers(manager: ReplicaManager) -> None:
+    manager.apply_metadata(
+        EMPTY,
+        image(
+            topic(
+                "c",
+                configs={**SMALL_SEGMENTS, "cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.01"},
+            )
+        ),
+    )
+    now = manager._now_ms()
+    for round_number in range(20):
+        batch = client_batch([b"%d" % round_number], keys=[b"k"], timestamp=now)
+        await manager.append_records([AppendEntry("c", 0, batch)], required_acks=1, timeout_ms=1000)
+    # A zero slice: the pass yields after every batch, so the interleaving is certain.
+    work = housekeeping(manager, now, dataclasses.replace(CONFIG, cleaner_slice_seconds=0))
+    appended_during_pass: list[int] = []
+
+    async def producer() -> None:
+        # An append between two slices of the pass: it lands in the active segment, untouched.
+        await trio.lowlevel.checkpoint()
+        (result,) = await manager.append_records(
+            [AppendEntry("c", 0, client_batch([b"during"], keys=[b"k"], timestamp=now))],
+            required_acks=1,
+            timeout_ms=1000,
+        )
+        appended_during_pass.append(result.base_offset)
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(producer)
+        await work.compact(now + CONFIG.cleaner_backoff_ms)
+    assert appended_during_pass == [20]
+    values: list[bytes | None] = []
+    offset = 0
+    while offset < 21:
+        read = manager.read_internal("c", 0, offset, max_bytes=1 << 20)
+        values.extend(values_of(read.records))
+        offset = read.next_offset
+    assert values[-1] == b"during"
+    assert len(values) < 21  # the pass did compact the older rounds

@@ -47,14 +47,19 @@ from dataclasses import dataclass
 from enum import Enum
 
 from wirekafka.log.config import LONG_MAX
+from wirekafka.log.errors import LogClosedError
 from wirekafka.log.partition_log import PartitionLog
 from wirekafka.log.recovery import SegmentSettings
 from wirekafka.log.segment import CLEANED_SUFFIX, LogSegment
+from wirekafka.log.steps import Steps, run_to_end
 from wirekafka.records.batch import ATTRIBUTES_OFFSET, CRC_OFFSET, BatchHeader
 from wirekafka.records.builder import build_batch
 from wirekafka.records.control import ControlType, parse_control_record
 from wirekafka.records.crc import crc32c
 from wirekafka.records.record import Record, iter_records
+
+RECORDS_PER_STEP = 500
+"""Records decoded between two pauses of a pass (a few milliseconds)."""
 
 _LAST_OFFSET_DELTA_OFFSET = 23
 _INT32 = struct.Struct(">i")
@@ -153,14 +158,15 @@ class TransactionFates:
         self._open: dict[int, int] = {}  # producer id -> first offset of its undecided transaction
 
     @classmethod
-    def scan(cls, log: PartitionLog, end_offset: int) -> TransactionFates:
+    def scan(cls, log: PartitionLog, end_offset: int) -> Steps[TransactionFates]:
         """Walk the batch headers of ``log`` below ``end_offset``; only control batches (a marker
-        record each, a few dozen bytes) are read whole."""
+        record each, a few dozen bytes) are read whole. A step per batch."""
         fates = cls()
         for segment in log.segments:
             if segment.base_offset >= end_offset:
                 break
             for stored in segment.iter_batches(0):
+                yield None
                 if stored.base_offset >= end_offset:
                     break
                 if not stored.is_transactional:
@@ -203,12 +209,12 @@ def build_offset_map(
     end_offset: int,
     max_keys: int,
     fates: TransactionFates,
-) -> tuple[dict[bytes, int], int]:
+) -> Steps[tuple[dict[bytes, int], int]]:
     """Key -> latest offset over the records in [start_offset, end_offset) (rule 2).
 
     Maps whole segments and stops after the segment that brings the map to ``max_keys``
     (Kafka's dedupe buffer), so a pass always makes progress. Returns (map, end of the mapped
-    range), the end being where this pass's dirty section really ends.
+    range), the end being where this pass's dirty section really ends. A step per batch.
     """
     offsets: dict[bytes, int] = {}
     mapped_end = start_offset
@@ -218,14 +224,17 @@ def build_offset_map(
         if segment.base_offset >= end_offset:
             break
         for header in _batches_of(segment):
+            yield None
             if header.base_offset >= end_offset:
                 break
             if header.last_offset < start_offset or header.is_control:
                 continue
             if fates.fate(header) is not Fate.COMMITTED:
                 continue
-            for record in iter_records(header):
-                if record.key is not None and start_offset <= record.offset < end_offset:
+            for record in _pausing(iter_records(header)):
+                if record is None:
+                    yield None
+                elif record.key is not None and start_offset <= record.offset < end_offset:
                     offsets[record.key] = record.offset
         mapped_end = min(segment_end, end_offset)
         if len(offsets) >= max_keys:
@@ -239,13 +248,19 @@ def filter_batch(
     *,
     retain_tombstones: bool,
     fate: Fate,
-) -> tuple[bytes | None, int, int]:
-    """Rule 3 and 4 for one batch: (bytes to keep or None, records read, records kept)."""
+) -> Steps[tuple[bytes | None, int, int]]:
+    """Rule 3 and 4 for one batch: (bytes to keep or None, records read, records kept); a step
+    every ``RECORDS_PER_STEP`` records decoded."""
     if fate is Fate.ABORTED:
         return None, header.records_count, 0
     if header.is_control or fate is Fate.UNDECIDED:
         return bytes(header.batch_buffer()), header.records_count, header.records_count
-    records = list(iter_records(header))
+    records: list[Record] = []
+    for record in _pausing(iter_records(header)):
+        if record is None:
+            yield None
+        else:
+            records.append(record)
     kept: list[Record] = [
         record
         for record in records
@@ -272,6 +287,15 @@ def filter_batch(
     )
     _override_last_offset_delta(rebuilt, header.last_offset_delta)
     return bytes(rebuilt), len(records), len(kept)
+
+
+def _pausing(records: Iterator[Record]) -> Iterator[Record | None]:
+    """``records`` with a ``None`` after every ``RECORDS_PER_STEP`` of them: where a step ends
+    inside a batch (a producer's batch of 1 MB holds ~10,000 small records, ~80 ms to decode)."""
+    for count, record in enumerate(records, 1):
+        yield record
+        if count % RECORDS_PER_STEP == 0:
+            yield None
 
 
 def _override_last_offset_delta(batch: bytearray, last_offset_delta: int) -> None:
@@ -322,7 +346,38 @@ def clean_log(
     max_keys: int = 5_000_000,
     force: bool = False,
 ) -> CleanResult | None:
-    """Run one compaction pass over ``log`` if it is worth one; ``None`` if not.
+    """Run one compaction pass over ``log`` at once (:func:`clean_log_in_steps`)."""
+    return run_to_end(
+        clean_log_in_steps(
+            log,
+            checkpoint=checkpoint,
+            now_ms=now_ms,
+            max_cleanable_offset=max_cleanable_offset,
+            max_keys=max_keys,
+            force=force,
+        )
+    )
+
+
+def clean_log_in_steps(
+    log: PartitionLog,
+    *,
+    checkpoint: int | None,
+    now_ms: int,
+    max_cleanable_offset: int | None = None,
+    max_keys: int = 5_000_000,
+    force: bool = False,
+) -> Steps[CleanResult | None]:
+    """One compaction pass over ``log`` if it is worth one (``None`` if not), a step per batch.
+
+    A pass decodes every record it maps or filters: tens of megabytes take seconds, which an
+    event loop must not spend in one go (``steps.py``). The caller resumes the steps when it
+    likes (the broker serves requests in between, and makes the swap's fsyncs on a worker
+    thread), and the log may change meanwhile. Appends
+    and rolls cannot disturb the pass: it never touches the active segment or offsets past its
+    end. A segment that goes away meanwhile (DeleteRecords, a deleted topic, shutdown) ends the
+    pass without replacing anything still to come, and its half-written ``.cleaned`` files are
+    removed; groups already swapped stay swapped, each swap being complete on its own.
 
     ``force`` runs a pass regardless of the dirty ratio, even with no dirty data at all; such a
     pass only drops expired tombstones from the clean section.
@@ -334,10 +389,13 @@ def clean_log(
     if not force and not section.should_clean(config.min_cleanable_dirty_ratio):
         return None
     first_dirty, end = section.first_dirty_offset, section.first_uncleanable_offset
-    fates = TransactionFates.scan(log, end)
-    offsets, end = build_offset_map(
-        log, start_offset=first_dirty, end_offset=end, max_keys=max_keys, fates=fates
-    )
+    try:
+        fates = yield from TransactionFates.scan(log, end)
+        offsets, end = yield from build_offset_map(
+            log, start_offset=first_dirty, end_offset=end, max_keys=max_keys, fates=fates
+        )
+    except LogClosedError:
+        return None
     to_clean = [segment for segment in log.segments[:-1] if segment.base_offset < end]
     if not to_clean:
         return None
@@ -347,8 +405,14 @@ def clean_log(
         to_clean, max_size=config.segment_bytes, max_index_size=config.segment_index_bytes
     )
     for group in groups:
-        cleaned = _clean_group(log, group, offsets, fates, first_dirty, now_ms, stats)
-        log.replace_segments(cleaned, group)
+        if not log.holds(group):
+            return None
+        try:
+            cleaned = yield from _clean_group(log, group, offsets, fates, first_dirty, now_ms, stats)
+        except LogClosedError:
+            return None
+        if not (yield from log.replace_segments(cleaned, group)):
+            return None
     return CleanResult(end, stats[0], stats[1], stats[2], stats[3], before, len(log.segments))
 
 
@@ -366,28 +430,35 @@ def _clean_group(
     first_dirty: int,
     now_ms: int,
     stats: list[int],
-) -> LogSegment:
+) -> Steps[LogSegment]:
+    """The ``.cleaned`` segment that replaces ``group`` (not yet flushed: the swap does it), a
+    step per batch. If the steps stop early (an error, or the caller closes them), the
+    half-written segment is deleted."""
     config = log.config
     settings = SegmentSettings(config.index_interval_bytes, config.segment_index_bytes)
-    target = _fresh_cleaned_segment(log, group[0].base_offset, settings, now_ms)
     ends = dict(zip((id(segment) for segment in log.segments), _segment_ends(log), strict=True))
-    for segment in group:
-        already_clean = ends[id(segment)] <= first_dirty
-        expired = segment.max_timestamp <= now_ms - config.delete_retention_ms
-        retain_tombstones = not (already_clean and expired)
-        for header in _batches_of(segment):
-            stats[0] += header.size_in_bytes
-            kept, read, kept_count = filter_batch(
-                header, offsets, retain_tombstones=retain_tombstones, fate=fates.fate(header)
-            )
-            stats[2] += read
-            stats[3] += kept_count
-            if kept is None:
-                continue
-            stats[1] += len(kept)
-            target.append(kept, [BatchHeader(kept, 0)])
-    target.on_become_inactive()
-    target.flush()
+    target = _fresh_cleaned_segment(log, group[0].base_offset, settings, now_ms)
+    try:
+        for segment in group:
+            already_clean = ends[id(segment)] <= first_dirty
+            expired = segment.max_timestamp <= now_ms - config.delete_retention_ms
+            retain_tombstones = not (already_clean and expired)
+            for header in _batches_of(segment):
+                yield None
+                stats[0] += header.size_in_bytes
+                kept, read, kept_count = yield from filter_batch(
+                    header, offsets, retain_tombstones=retain_tombstones, fate=fates.fate(header)
+                )
+                stats[2] += read
+                stats[3] += kept_count
+                if kept is None:
+                    continue
+                stats[1] += len(kept)
+                target.append(kept, [BatchHeader(kept, 0)])
+        target.on_become_inactive()
+    except BaseException:
+        target.delete()
+        raise
     return target
 
 

@@ -29,11 +29,12 @@ from wirekafka.log.checkpoints import (
     read_offset_checkpoint,
     write_offset_checkpoint,
 )
-from wirekafka.log.cleaner import CleanResult, clean_log
+from wirekafka.log.cleaner import CleanResult, clean_log_in_steps
 from wirekafka.log.config import LogConfig, LogManagerConfig
 from wirekafka.log.errors import CorruptCheckpointError
 from wirekafka.log.meta_properties import MetaProperties, ensure_meta_properties
 from wirekafka.log.partition_log import PartitionLog
+from wirekafka.log.steps import Steps, run_to_end
 from wirekafka.log.topic_partition import DELETE_DIR_SUFFIX, TopicPartition, parse_dir_name
 
 CLEAN_SHUTDOWN_FILE = ".kafka_cleanshutdown"
@@ -267,23 +268,30 @@ class LogManager:
     def clean_logs(
         self, now_ms: int, max_cleanable_offsets: Mapping[TopicPartition, int] | None = None
     ) -> dict[TopicPartition, CleanResult]:
-        """One compaction pass over every compacted log worth cleaning.
+        """One compaction pass over every compacted log worth cleaning, at once.
 
         ``max_cleanable_offsets`` gives each partition's last stable offset; without an entry
         the log's high watermark bounds the pass.
         """
+        return run_to_end(self.clean_logs_in_steps(now_ms, max_cleanable_offsets))
+
+    def clean_logs_in_steps(
+        self, now_ms: int, max_cleanable_offsets: Mapping[TopicPartition, int] | None = None
+    ) -> Steps[dict[TopicPartition, CleanResult]]:
+        """:meth:`clean_logs`, pausing after every batch (``cleaner.clean_log_in_steps``): logs
+        created or deleted meanwhile are cleaned next time or skipped."""
         results: dict[TopicPartition, CleanResult] = {}
-        for topic_partition, log in self._logs.items():
-            if not log.config.compact:
+        for topic_partition, log in list(self._logs.items()):
+            if not log.config.compact or log.is_closed:
                 continue
-            result = clean_log(
+            result = yield from clean_log_in_steps(
                 log,
                 checkpoint=self._cleaner_offsets.get(topic_partition),
                 now_ms=now_ms,
                 max_cleanable_offset=(max_cleanable_offsets or {}).get(topic_partition),
                 max_keys=self.manager_config.cleaner_max_keys,
             )
-            if result is not None:
+            if result is not None and self._logs.get(topic_partition) is log:
                 self._cleaner_offsets[topic_partition] = result.next_dirty_offset
                 results[topic_partition] = result
         if results:

@@ -20,6 +20,7 @@ Not thread-safe: one caller at a time (the broker's runtime serializes access pe
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,7 @@ from wirekafka.log.recovery import (
     load_segments,
 )
 from wirekafka.log.segment import DELETED_SUFFIX, SWAP_SUFFIX, LogSegment, TimestampAndOffset
+from wirekafka.log.steps import Steps
 from wirekafka.log.topic_partition import TopicPartition, parse_dir_name
 from wirekafka.records.batch import (
     NO_TIMESTAMP,
@@ -653,22 +655,51 @@ class PartitionLog:
         """When the next ``.deleted`` file is due, for the caller's timer."""
         return min((pending.due_ms for pending in self._pending_deletions), default=None)
 
-    def replace_segments(self, cleaned: LogSegment, old: list[LogSegment]) -> None:
-        """Swap the consecutive ``old`` segments for ``cleaned`` (a flushed ``.cleaned`` segment
-        whose base offset is ``old[0]``'s), crash-safely: ``.cleaned`` -> ``.swap``, delete the
-        old files, ``.swap`` -> final names. ``recovery.py`` completes a swap cut short."""
-        self._check_open()
-        first = self._segments.index(old[0])
-        if self._segments[first : first + len(old)] != old or old[-1] is self.active_segment:
+    def holds(self, segments: list[LogSegment]) -> bool:
+        """Whether ``segments`` are, in order, consecutive inactive segments of this open log
+        (what a cleaner pass that paused in between must check before swapping them)."""
+        if self._closed or not segments or segments[-1] is self.active_segment:
+            return False
+        try:
+            first = self._segments.index(segments[0])
+        except ValueError:
+            return False
+        return self._segments[first : first + len(segments)] == segments
+
+    def replace_segments(self, cleaned: LogSegment, old: list[LogSegment]) -> Steps[bool]:
+        """Swap the consecutive ``old`` segments for ``cleaned`` (a finished ``.cleaned`` segment
+        whose base offset is ``old[0]``'s), crash-safely: fsync ``cleaned``, ``.cleaned`` ->
+        ``.swap``, fsync the directory, delete the old files, ``.swap`` -> final names, fsync the
+        directory. ``recovery.py`` completes a swap cut short.
+
+        The fsyncs are steps of their own (``steps.Blocking``), which the broker makes on a
+        worker thread; the log may change meanwhile. If ``old`` is no longer part of it when the
+        swap resumes (a deleted topic, DeleteRecords), ``cleaned`` is deleted and the result is
+        False; so it is if the steps are stopped before the old files go.
+        """
+        if not self.holds(old):
             raise ValueError("can only replace consecutive inactive segments")
-        cleaned.change_suffix(SWAP_SUFFIX)
-        fsync_directory(self._directory)
+        try:
+            yield cleaned.flush
+            if not self.holds(old):
+                cleaned.delete()
+                return False
+            cleaned.change_suffix(SWAP_SUFFIX)
+            yield functools.partial(fsync_directory, self._directory)
+            if not self.holds(old):
+                cleaned.delete()
+                return False
+        except BaseException:
+            cleaned.delete()
+            raise
         for segment in old:
             segment.delete()
         cleaned.change_suffix("")
-        fsync_directory(self._directory)
+        first = self._segments.index(old[0])
         self._segments[first : first + len(old)] = [cleaned]
         self._bases[first : first + len(old)] = [cleaned.base_offset]
+        yield functools.partial(fsync_directory, self._directory)
+        return True
 
     # ---- durability ------------------------------------------------------------------------
 

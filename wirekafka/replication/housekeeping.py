@@ -7,7 +7,9 @@ split by what they touch:
   (``log.flush.scheduler.interval.ms``), compaction (``log.cleaner.backoff.ms``, bounded by each
   partition's last stable offset), idle producer expiry, removal of ``.deleted`` files and
   ``-delete`` directories -- run on the trio thread, between requests, because a partition log is
-  not thread-safe. They are rare (minutes apart by default).
+  not thread-safe. They are rare (minutes apart by default). Compaction, the one that costs CPU
+  in proportion to the data, runs in slices of a few milliseconds with requests served in
+  between (``run_in_slices``).
 * **Durability** -- the recovery-point, log-start-offset and high-watermark checkpoints, and the
   fsync of segments rolled since the last pass -- cost disk latency, not CPU. The checkpoint
   contents are taken on the trio thread and the files written from a worker thread; rolled
@@ -24,11 +26,14 @@ except the cleaner's: Kafka's cleaner threads start with the log manager and pas
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import trio
+import trio.lowlevel
 
 from wirekafka.log.checkpoints import (
     LOG_START_OFFSET_CHECKPOINT,
@@ -37,6 +42,7 @@ from wirekafka.log.checkpoints import (
     write_offset_checkpoint,
 )
 from wirekafka.log.log_manager import LogManager
+from wirekafka.log.steps import Steps
 from wirekafka.log.topic_partition import TopicPartition
 from wirekafka.replication.hosted_partition import HostedPartition
 
@@ -44,6 +50,10 @@ INITIAL_TASK_DELAY_MS = 30_000  # log.initial.task.delay.ms
 HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS = 5_000  # replica.high.watermark.checkpoint.interval.ms
 OFFSET_CHECKPOINT_INTERVAL_MS = 60_000  # log.flush.{,start.}offset.checkpoint.interval.ms
 PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS = 600_000  # producer.id.expiration.check.interval.ms
+CLEANER_SLICE_SECONDS = 0.005
+"""Longest stretch a compaction pass keeps the event loop (about one small request's latency)."""
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -65,6 +75,7 @@ class HousekeepingConfig:
     cleaner_enabled: bool
     cleaner_backoff_ms: int
     producer_id_expiration_check_interval_ms: int = PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS
+    cleaner_slice_seconds: float = CLEANER_SLICE_SECONDS
 
 
 class Housekeeping:
@@ -101,19 +112,27 @@ class Housekeeping:
                 hosted.transactions.sync_segments()
         if self.flush.fire(now_ms):
             manager.flush_logs(now_ms)
-        if self._config.cleaner_enabled and self.cleaner.fire(now_ms):
-            partitions = self._partitions()
-            bounds = {tp: hosted.last_stable_offset for tp, hosted in partitions.items()}
-            for topic_partition in manager.clean_logs(now_ms, bounds):
-                cleaned = partitions.get(topic_partition)
-                if cleaned is not None:
-                    cleaned.transactions.sync_segments()
         if self.producer_expiration.fire(now_ms):
             for hosted in self._partitions().values():
                 hosted.transactions.maintain(now_ms)
         for log in manager.logs.values():
             log.delete_expired_files(now_ms)
         manager.delete_expired_dirs(now_ms)
+
+    async def compact(self, now_ms: int) -> None:
+        """A compaction pass over the compacted logs if one is due, in slices of at most
+        ``cleaner_slice_seconds`` between which the broker serves requests."""
+        if not (self._config.cleaner_enabled and self.cleaner.fire(now_ms)):
+            return
+        bounds = {tp: hosted.last_stable_offset for tp, hosted in self._partitions().items()}
+        results = await run_in_slices(
+            self._log_manager.clean_logs_in_steps(now_ms, bounds), self._config.cleaner_slice_seconds
+        )
+        partitions = self._partitions()
+        for topic_partition in results:
+            cleaned = partitions.get(topic_partition)
+            if cleaned is not None:
+                cleaned.transactions.sync_segments()
 
     def next_due_ms(self, now_ms: int) -> int:
         """When the next pass is due: the earliest timer, pending file deletion or rolled segment."""
@@ -177,6 +196,31 @@ class Housekeeping:
             )
         if writes:
             await trio.to_thread.run_sync(_write_all, writes)
+
+
+async def run_in_slices(steps: Steps[T], slice_seconds: float) -> T:
+    """Run ``steps`` (``log.steps``) on the trio thread, yielding to the scheduler every
+    ``slice_seconds``, and make their blocking calls (fsyncs) on a worker thread.
+
+    A partition log is not thread-safe, so its compaction cannot move to a worker thread as a
+    whole; run at once, a pass over 20 MB of small records held every connection for seconds.
+    The steps are closed if this is cancelled, which removes a half-written cleaned segment.
+    """
+    try:
+        deadline = time.monotonic() + slice_seconds
+        while True:
+            try:
+                step = next(steps)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+            if step is not None:
+                await trio.to_thread.run_sync(step)
+                deadline = time.monotonic() + slice_seconds
+            elif time.monotonic() >= deadline:
+                await trio.lowlevel.checkpoint()
+                deadline = time.monotonic() + slice_seconds
+    finally:
+        steps.close()
 
 
 def _fsync_paths(paths: list[Path]) -> None:

@@ -182,6 +182,7 @@ class ReplicaManager:
             while True:
                 now = self._now_ms()
                 housekeeping.mutate(now)
+                await housekeeping.compact(now)
                 await housekeeping.flush_rolled_segments()
                 await housekeeping.write_checkpoints(now)
                 now = self._now_ms()
