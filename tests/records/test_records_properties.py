@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kafka import codec as kafka_python_codec
@@ -20,6 +21,7 @@ from wirekafka.records import (
     iter_records,
     validate_batches,
 )
+from wirekafka.records.errors import InvalidRecordError
 from wirekafka.records.varint import read_varint, read_varlong, size_of_varint, write_varint
 
 from .batch_bytes import batch_with_records_section
@@ -209,6 +211,18 @@ def test_varlong_round_trip(value: int) -> None:
     write_varint(out, value)
     assert len(out) - 1 == size_of_varint(value) <= 10
     assert read_varlong(bytes(out), 1) == (value, len(out))
+
+
+def test_two_byte_varints_read_as_kafka_writes_them() -> None:
+    # The two-byte fast path (record sizes, offset deltas): every boundary, both signs.
+    for value, encoded in [(64, "8001"), (-65, "8101"), (8191, "fe7f"), (-8192, "ff7f"), (8192, "808001")]:
+        data = bytes.fromhex(encoded)
+        assert read_varint(data, 0) == (value, len(data))
+        assert read_varlong(b"\x00" + data, 1) == (value, len(data) + 1)
+    with pytest.raises(InvalidRecordError):
+        read_varint(bytes.fromhex("80"), 0)  # a first byte promising a second that is missing
+    with pytest.raises(InvalidRecordError):
+        read_varlong(memoryview(bytes.fromhex("8080")), 0)
 
 
 def test_varint_matches_protobuf_zigzag_examples() -> None:

@@ -17,6 +17,7 @@ from wirekafka.records import (
     iter_records,
     set_log_append_time,
 )
+from wirekafka.records.record import keyless_records
 from wirekafka.records.varint import write_varint
 
 from .batch_bytes import GOLDEN_BATCH, batch_with_records_section
@@ -146,3 +147,37 @@ def test_max_decompressed_size_is_passed_through() -> None:
     assert len(list(iter_records(header, max_decompressed_size=200_000))) == 1
     with pytest.raises(DecompressedSizeLimitError):
         list(iter_records(header, max_decompressed_size=50_000))
+
+
+# ---- keyless_records: the compacted topic's key check without decoding whole records ---------
+
+
+@pytest.mark.parametrize(
+    "compression", [Compression.NONE, Compression.GZIP, Compression.LZ4, Compression.ZSTD]
+)
+def test_keyless_records_names_exactly_the_records_without_a_key(compression: Compression) -> None:
+    records = [
+        Record(
+            offset=index,
+            timestamp=1000 + index,
+            key=None if index in (0, 64, 299) else b"k%d" % index,
+            value=b"v" * 150,
+        )
+        for index in range(300)  # sizes and offset deltas past one varint byte
+    ]
+    header = BatchHeader(build_batch(records, compression=compression), 0)
+    assert keyless_records(header) == [0, 64, 299]
+    assert [index for index, record in enumerate(iter_records(header)) if record.key is None] == [0, 64, 299]
+
+
+def test_keyless_records_refuses_what_iter_records_refuses() -> None:
+    one = _varint(6) + b"\x00" + _varint(0) + _varint(0) + _varint(-1) + _varint(-1) + _varint(0)
+    valid = BatchHeader(batch_with_records_section(one, records_count=1), 0)
+    assert keyless_records(valid) == [0]
+    assert next(iter_records(valid)).key is None
+    for section, error in [(one + b"\x00", "remain"), (_varint(90) + b"\x00" * 5, "record size")]:
+        malformed = BatchHeader(batch_with_records_section(section, records_count=1), 0)
+        with pytest.raises(InvalidRecordError, match=error):
+            keyless_records(malformed)
+        with pytest.raises(InvalidRecordError, match=error):
+            list(iter_records(malformed))

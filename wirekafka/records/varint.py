@@ -48,6 +48,9 @@ def read_varint(buffer: _Readable, position: int) -> tuple[int, int]:
         raise InvalidRecordError(f"varint at position {position} runs past the end of the buffer") from None
     if byte < 0x80:  # one byte: by far the most common case (small deltas and lengths)
         return (byte >> 1) ^ -(byte & 1), position + 1
+    if position + 1 < len(buffer) and buffer[position + 1] < 0x80:  # two: record sizes, deltas < 8192
+        raw = (byte & 0x7F) | (buffer[position + 1] << 7)
+        return (raw >> 1) ^ -(raw & 1), position + 2
     return _read_long_zigzag(buffer, position, 5, 32)
 
 
@@ -59,6 +62,9 @@ def read_varlong(buffer: _Readable, position: int) -> tuple[int, int]:
         raise InvalidRecordError(f"varlong at position {position} runs past the end of the buffer") from None
     if byte < 0x80:
         return (byte >> 1) ^ -(byte & 1), position + 1
+    if position + 1 < len(buffer) and buffer[position + 1] < 0x80:
+        raw = (byte & 0x7F) | (buffer[position + 1] << 7)
+        return (raw >> 1) ^ -(raw & 1), position + 2
     return _read_long_zigzag(buffer, position, 10, 64)
 
 

@@ -44,7 +44,7 @@ from wirekafka.records.errors import (
     RecordsError,
     UnsupportedMagicError,
 )
-from wirekafka.records.record import Record, iter_records
+from wirekafka.records.record import Record, iter_records, keyless_records
 
 _TARGET_COMPRESSION = {
     "uncompressed": Compression.NONE,
@@ -166,7 +166,11 @@ def validate_client_batch(
     target = _TARGET_COMPRESSION.get(config.compression_type)
     recompress = target is not None and target != header.compression
     records: list[Record] | None = None
-    if config.compact or recompress or _timestamps_may_be_out_of_range(header, config, now_ms):
+    if (
+        recompress
+        or _timestamps_may_be_out_of_range(header, config, now_ms)
+        or (config.compact and _has_keyless_records(header))
+    ):
         records = _decode(header)
         _check_records(header, records, config, now_ms, topic_partition)
     if recompress and records is not None and target is not None:
@@ -216,6 +220,15 @@ def _timestamps_may_be_out_of_range(header: BatchHeader, config: LogConfig, now_
         return True
     after = config.message_timestamp_after_max_ms
     return after < LONG_MAX and header.max_timestamp != NO_TIMESTAMP and header.max_timestamp - now_ms > after
+
+
+def _has_keyless_records(header: BatchHeader) -> bool:
+    """Whether a record lacks the key a compacted topic needs (then the records are decoded
+    whole, to word the errors); the common case reads only up to each record's key length."""
+    try:
+        return bool(keyless_records(header))
+    except RecordsError as exc:
+        raise error_for(exc) from None
 
 
 def _decode(header: BatchHeader) -> list[Record]:
