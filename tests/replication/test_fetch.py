@@ -70,6 +70,26 @@ async def test_read_committed_returns_an_empty_aborted_list(manager: ReplicaMana
     assert values_of(result.records) == [b"a"]
 
 
+async def test_a_caught_up_read_reports_the_partition_as_a_read_does(manager: ReplicaManager) -> None:
+    # Reads at the readable end skip the log (most reads of a live consumer's long polls); the
+    # answer must still carry the watermarks, the log start and, for read_committed, a list.
+    manager.apply_metadata(EMPTY, image(topic("t")))
+    await produce(manager, "t", [b"a", b"b"])
+    at_end = await fetch_one(manager, "t", 2)
+    assert (at_end.error_code, at_end.records, at_end.aborted_transactions) == (ErrorCode.NO_ERROR, b"", None)
+    assert (at_end.high_watermark, at_end.last_stable_offset, at_end.log_start_offset) == (2, 2, 0)
+    committed = await fetch_one(
+        manager, "t", 2, params=FetchParams(isolation_level=IsolationLevel.READ_COMMITTED)
+    )
+    assert (committed.records, committed.aborted_transactions) == (b"", [])
+    manager.delete_records("t", 0, -1)  # the log start moves up to the end: still readable there
+    emptied = await fetch_one(manager, "t", 2)
+    assert (emptied.error_code, emptied.records) == (ErrorCode.NO_ERROR, b"")
+    assert (emptied.high_watermark, emptied.log_start_offset) == (2, 2)
+    below = await fetch_one(manager, "t", 1)
+    assert below.error_code == ErrorCode.OFFSET_OUT_OF_RANGE
+
+
 async def test_out_of_range_offsets(manager: ReplicaManager) -> None:
     manager.apply_metadata(EMPTY, image(topic("t")))
     for _ in range(3):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from wirekafka.log.errors import LogError, OffsetOutOfRangeError
+from wirekafka.log.file_region import FileRegion
 from wirekafka.protocol.errors import ErrorCode
 from wirekafka.replication import offset_queries
 from wirekafka.replication.hosted_partition import HostedPartition
@@ -128,20 +129,28 @@ def read_partition(
         max_offset = last_stable_offset
     else:
         max_offset = high_watermark
-    try:
-        read = log.read(
-            request.fetch_offset,
-            max_bytes,
-            max_offset=max_offset,
-            min_one_batch=first_batch_free,
-            zero_copy=True,
-        )
-    except OffsetOutOfRangeError:
-        result.error_code = ErrorCode.OFFSET_OUT_OF_RANGE
-        return result, False
-    except LogError as exc:
-        result.error_code = ErrorCode[exc.kafka_error]
-        return result, False
+    if request.fetch_offset == max_offset:
+        # Caught up: nothing readable, and nothing to check (log start <= max offset <= log end).
+        # A consumer's long poll reads every partition it asked for on arrival and again when
+        # woken, and nearly all of them are at the end: this is most reads of a live consumer.
+        records: bytes | FileRegion = b""
+        next_offset = max_offset
+    else:
+        try:
+            read = log.read(
+                request.fetch_offset,
+                max_bytes,
+                max_offset=max_offset,
+                min_one_batch=first_batch_free,
+                zero_copy=True,
+            )
+        except OffsetOutOfRangeError:
+            result.error_code = ErrorCode.OFFSET_OUT_OF_RANGE
+            return result, False
+        except LogError as exc:
+            result.error_code = ErrorCode[exc.kafka_error]
+            return result, False
+        records, next_offset = read.records, read.next_offset
     if params.is_from_follower and update_follower_state:
         hosted.follower_fetched(
             params.replica_id,
@@ -152,9 +161,9 @@ def read_partition(
     result.high_watermark = high_watermark
     result.last_stable_offset = last_stable_offset
     result.log_start_offset = log_start_offset
-    result.records = read.records
+    result.records = records
     if params.isolation_level == IsolationLevel.READ_COMMITTED and not params.is_from_follower:
-        upper_bound = read.next_offset if read.records else request.fetch_offset
+        upper_bound = next_offset if records else request.fetch_offset
         result.aborted_transactions = [
             (aborted.producer_id, aborted.first_offset)
             for aborted in hosted.aborted_transactions(request.fetch_offset, upper_bound)
@@ -162,7 +171,7 @@ def read_partition(
     # Kafka's DelayedFetch case F: more is readable now than this read returned (it stopped at
     # a segment end), or the fetch is past the readable end (a truncated leader).
     more = request.fetch_offset > max_offset or (
-        bool(read.records) and read.next_offset < max_offset and len(read.records) < max_bytes
+        bool(records) and next_offset < max_offset and len(records) < max_bytes
     )
     return result, more
 
