@@ -5,7 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from wirekafka.log.cleaner import RECORDS_PER_STEP, clean_log, clean_log_in_steps, cleanable_section
+from wirekafka.log.cleaner import (
+    RECORDS_PER_STEP,
+    ActiveProducer,
+    clean_log,
+    clean_log_in_steps,
+    cleanable_section,
+)
 from wirekafka.log.config import LogConfig
 from wirekafka.log.partition_log import PartitionLog
 from wirekafka.log.steps import run_to_end
@@ -257,6 +263,97 @@ def test_an_undecided_transaction_is_kept_and_does_not_shadow_committed_values(t
     log.roll(now_ms=0)
     assert clean_log(log, checkpoint=None, now_ms=0) is not None
     assert values_by_key(log) == {b"k": [b"v1", b"open" * 20], b"x": [b"v"]}
+
+
+def markers_of(log: PartitionLog) -> list[int]:
+    stored = log.read(0, 1 << 20, max_offset=log.log_end_offset, min_one_batch=True).records
+    return [header.base_offset for header in iter_batches(stored) if header.is_control]
+
+
+def passes(
+    log: PartitionLog, *, at: list[int], active_producers: dict[int, ActiveProducer] | None = None
+) -> list[list[int]]:
+    """One pass at each time of ``at`` (the first as a dirty pass, then forced ones over the
+    clean log); the markers left after each."""
+    left = []
+    checkpoint = None
+    for index, now_ms in enumerate(at):
+        result = clean_log(
+            log,
+            checkpoint=checkpoint,
+            now_ms=now_ms,
+            max_cleanable_offset=log.log_end_offset,
+            force=index > 0,
+            active_producers=active_producers,
+        )
+        assert result is not None
+        checkpoint = result.next_dirty_offset
+        left.append(markers_of(log))
+    return left
+
+
+def txn_log(tmp_path: Path) -> PartitionLog:
+    return open_log(
+        tmp_path / "t-0",
+        LogConfig(cleanup_policy=("compact",), min_cleanable_dirty_ratio=0.0, delete_retention_ms=DAY),
+    )
+
+
+def close_segment(log: PartitionLog) -> None:
+    log.append(batch([b"plain"], keys=[b"p"]), leader_epoch=0, now_ms=0)
+    log.update_high_watermark(log.log_end_offset)
+    log.roll(now_ms=0)
+
+
+def test_an_abort_marker_goes_once_its_batches_are_gone_and_delete_retention_passed(tmp_path: Path) -> None:
+    log = txn_log(tmp_path)
+    txn_put(log, b"k", b"aborted", producer_id=7)
+    end_txn(log, ControlType.ABORT, producer_id=7)
+    close_segment(log)
+    # Pass 1 drops the aborted batch and keeps its marker (it met the batch); pass 2, a day
+    # minus 1 ms later, finds nothing of the transaction but keeps the marker for
+    # delete.retention.ms; pass 3 drops it.
+    assert passes(log, at=[0, DAY - 1, DAY + 1_000]) == [[1], [1], []]
+    assert values_by_key(log) == {b"p": [b"plain"]}
+
+
+def test_a_commit_marker_goes_once_its_records_were_compacted_away(tmp_path: Path) -> None:
+    log = txn_log(tmp_path)
+    txn_put(log, b"k", b"committed", producer_id=7)
+    end_txn(log, ControlType.COMMIT, producer_id=7)
+    log.append(batch([b"newer"], keys=[b"k"]), leader_epoch=0, now_ms=0)
+    close_segment(log)
+    assert passes(log, at=[0, DAY - 1, DAY + 1_000]) == [[1], [1], []]
+    assert values_by_key(log) == {b"k": [b"newer"], b"p": [b"plain"]}
+
+
+def test_a_marker_stays_while_its_transaction_has_records(tmp_path: Path) -> None:
+    log = txn_log(tmp_path)
+    txn_put(log, b"k", b"committed", producer_id=7)
+    end_txn(log, ControlType.COMMIT, producer_id=7)
+    close_segment(log)
+    assert passes(log, at=[0, DAY + 1_000, 3 * DAY]) == [[1], [1], [1]]
+    assert values_by_key(log) == {b"k": [b"committed" * 20], b"p": [b"plain"]}
+
+
+def test_the_last_marker_of_an_active_producer_stays(tmp_path: Path) -> None:
+    # Kafka keeps it: it holds the producer's epoch, which fences its zombies after a reload.
+    log = txn_log(tmp_path)
+    txn_put(log, b"k", b"aborted", producer_id=7)
+    end_txn(log, ControlType.ABORT, producer_id=7)
+    close_segment(log)
+    active = {7: ActiveProducer(last_data_offset=-1, producer_epoch=0)}
+    assert passes(log, at=[0, DAY + 1_000], active_producers=active) == [[1], [1]]
+    # Once the producer has moved on to a newer epoch, the marker is an ordinary one.
+    newer_epoch = {7: ActiveProducer(last_data_offset=-1, producer_epoch=1)}
+    clean_log(
+        log,
+        checkpoint=log.active_segment.base_offset,
+        now_ms=DAY + 2_000,
+        force=True,
+        active_producers=newer_epoch,
+    )
+    assert markers_of(log) == []
 
 
 # ---- a pass in steps (the broker runs it between requests) ---------------------------------

@@ -149,6 +149,62 @@ def test_compaction_keeps_a_committed_value_that_an_aborted_transaction_overwrot
         assert sorted(committed) == [b"committed", b"d2", b"f1", b"f2"]
 
 
+def control_batches_in(partition_dir: Path) -> int:
+    """Transaction markers in a partition's segment files, read beside the running broker."""
+    from wirekafka.records.batch import iter_batches
+
+    return sum(
+        header.is_control
+        for segment in partition_dir.glob("*.log")
+        for header in iter_batches(segment.read_bytes())
+    )
+
+
+def test_compaction_removes_the_markers_of_finished_transactions(tmp_path: Path) -> None:
+    """Kafka's cleaner drops a COMMIT or ABORT marker once its transaction's records are gone and
+    delete.retention.ms has passed; without it an exactly-once changelog keeps a marker per
+    transaction for ever. Read_committed readers see the same records before and after."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    data = tmp_path / "data"
+    with broker(data, {"log.cleaner.backoff.ms": "100"}) as process:
+        topic = unique("changelog")
+        admin = AdminClient({"bootstrap.servers": process.bootstrap})
+        configs = {
+            "cleanup.policy": "compact",
+            "segment.ms": "200",
+            "min.cleanable.dirty.ratio": "0.01",
+            "delete.retention.ms": "500",
+        }
+        for future in admin.create_topics([NewTopic(topic, 1, 1, config=configs)]).values():
+            future.result(30)
+        producer = transactional_producer(process.bootstrap, unique("streams"))
+        producer.begin_transaction()
+        producer.produce(topic, key=b"k", value=b"aborted")
+        assert producer.flush(30) == 0
+        producer.abort_transaction(30)
+        producer.begin_transaction()
+        producer.produce(topic, key=b"k", value=b"committed")
+        producer.commit_transaction(30)
+        plain = Producer({"bootstrap.servers": process.bootstrap})
+        plain.produce(topic, key=b"k", value=b"newer")  # the committed record compacts away
+        assert plain.flush(30) == 0
+        partition_dir = data / f"{topic}-0"
+        assert control_batches_in(partition_dir) == 2
+        deadline = time.monotonic() + 60
+        rounds = 0
+        while control_batches_in(partition_dir) > 0:  # each pass needs new dirty data: keep writing
+            assert time.monotonic() < deadline, "the markers were never removed"
+            time.sleep(0.3)
+            rounds += 1
+            plain.produce(topic, key=b"filler", value=b"%d" % rounds)
+            assert plain.flush(30) == 0
+        for read_committed in (True, False):
+            seen = consume_all(process.bootstrap, topic, read_committed=read_committed, idle_s=1.0)
+            assert b"aborted" not in seen and b"committed" not in seen
+            assert seen[0] == b"newer" and seen[-1] == b"%d" % rounds
+
+
 def test_open_transaction_holds_read_committed_consumers_back(server: BrokerProcess) -> None:
     topic = unique("lso")
     create_topic(server.bootstrap, topic)

@@ -32,17 +32,24 @@ enter the offset map: it would make the cleaner drop the key's last *committed* 
 pass (possible only when the pass is bounded by the high watermark rather than the last stable
 offset) is undecided: its batches are kept as they are and stay out of the map.
 
-Gaps against Kafka: control batches are always kept (Kafka drops a marker once its transaction's
-records are gone and its delete horizon passed), an emptied or aborted batch is dropped even if it
-was a producer's last one, and tombstones expire by the rule above rather than KIP-534's
-per-batch delete horizon (so a log with no new dirty data keeps its tombstones until it has some).
+Transaction markers go too, as Kafka's cleaner removes them (:class:`MarkerRetention`): a COMMIT
+or ABORT marker is removable once a pass walked up to it without meeting any batch of its
+transaction (the aborted batches were dropped, the committed ones compacted away by an earlier
+pass), and it is then dropped by the tombstones' rule: its segment already clean and older than
+``delete.retention.ms``, so a ``read_committed`` consumer that read the transaction's records has
+that long to reach its marker. A marker that is the last entry of a producer still active (no
+data batch remembered, same epoch) stays: it carries the epoch that fences the producer's zombies.
+
+Gaps against Kafka: an emptied or aborted data batch is dropped even if it was a producer's last
+one (Kafka keeps it empty), and tombstones and markers expire by the rule above rather than
+KIP-534's per-batch delete horizon (so a log with no new dirty data keeps them until it has some).
 """
 
 from __future__ import annotations
 
 import bisect
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -202,6 +209,61 @@ class TransactionFates:
         return Fate.COMMITTED
 
 
+@dataclass(frozen=True, slots=True)
+class ActiveProducer:
+    """What the producer state remembers of an active producer (Kafka's ``LastRecord``)."""
+
+    last_data_offset: int
+    """Last offset of its last data batch; -1 when none is remembered (only a marker)."""
+    producer_epoch: int
+
+
+class MarkerRetention:
+    """Which transaction markers a pass may remove (Kafka's ``CleanedTransactionMetadata``).
+
+    A pass walks the log in offset order, so a transaction's batches come before its marker: a
+    marker is removable when the walk met no batch of its transaction since the producer's
+    previous marker. Feed every batch in order.
+    """
+
+    def __init__(self, active_producers: Mapping[int, ActiveProducer]) -> None:
+        self._active = active_producers
+        self._committed: set[int] = set()  # producers with a committed batch since their last marker
+        self._aborted: set[int] = set()  # producers with an aborted batch since their last marker
+
+    def data_batch(self, header: BatchHeader, fate: Fate) -> None:
+        if not header.is_transactional:
+            return
+        if fate is Fate.ABORTED:
+            self._aborted.add(header.producer_id)
+        elif fate is Fate.COMMITTED:
+            self._committed.add(header.producer_id)
+
+    def removable(self, marker_batch: BatchHeader) -> bool:
+        """Whether ``marker_batch`` (a control batch) may go, its horizon aside."""
+        producer_id = marker_batch.producer_id
+        met_committed = producer_id in self._committed
+        met_aborted = producer_id in self._aborted
+        self._committed.discard(producer_id)
+        self._aborted.discard(producer_id)
+        active = self._active.get(producer_id)
+        if (
+            active is not None
+            and active.last_data_offset < 0
+            and active.producer_epoch == marker_batch.producer_epoch
+        ):
+            return False  # the producer's last entry: its epoch fences zombies
+        marker = next(iter_records(marker_batch), None)
+        if marker is None:
+            return True  # emptied already
+        control = parse_control_record(marker).control_type
+        if control == ControlType.COMMIT:
+            return not met_committed
+        if control == ControlType.ABORT:
+            return not met_aborted
+        return False
+
+
 def build_offset_map(
     log: PartitionLog,
     *,
@@ -345,6 +407,7 @@ def clean_log(
     max_cleanable_offset: int | None = None,
     max_keys: int = 5_000_000,
     force: bool = False,
+    active_producers: Mapping[int, ActiveProducer] | None = None,
 ) -> CleanResult | None:
     """Run one compaction pass over ``log`` at once (:func:`clean_log_in_steps`)."""
     return run_to_end(
@@ -355,6 +418,7 @@ def clean_log(
             max_cleanable_offset=max_cleanable_offset,
             max_keys=max_keys,
             force=force,
+            active_producers=active_producers,
         )
     )
 
@@ -367,6 +431,7 @@ def clean_log_in_steps(
     max_cleanable_offset: int | None = None,
     max_keys: int = 5_000_000,
     force: bool = False,
+    active_producers: Mapping[int, ActiveProducer] | None = None,
 ) -> Steps[CleanResult | None]:
     """One compaction pass over ``log`` if it is worth one (``None`` if not), a step per batch.
 
@@ -380,7 +445,8 @@ def clean_log_in_steps(
     removed; groups already swapped stay swapped, each swap being complete on its own.
 
     ``force`` runs a pass regardless of the dirty ratio, even with no dirty data at all; such a
-    pass only drops expired tombstones from the clean section.
+    pass only drops expired tombstones and markers from the clean section. ``active_producers``
+    is the partition's producer state (by producer id): their last markers are kept.
     """
     config = log.config
     section = cleanable_section(
@@ -404,11 +470,12 @@ def clean_log_in_steps(
     groups = group_segments(
         to_clean, max_size=config.segment_bytes, max_index_size=config.segment_index_bytes
     )
+    markers = MarkerRetention(active_producers or {})
     for group in groups:
         if not log.holds(group):
             return None
         try:
-            cleaned = yield from _clean_group(log, group, offsets, fates, first_dirty, now_ms, stats)
+            cleaned = yield from _clean_group(log, group, offsets, fates, markers, first_dirty, now_ms, stats)
         except LogClosedError:
             return None
         if not (yield from log.replace_segments(cleaned, group)):
@@ -427,6 +494,7 @@ def _clean_group(
     group: list[LogSegment],
     offsets: dict[bytes, int],
     fates: TransactionFates,
+    markers: MarkerRetention,
     first_dirty: int,
     now_ms: int,
     stats: list[int],
@@ -446,8 +514,17 @@ def _clean_group(
             for header in _batches_of(segment):
                 yield None
                 stats[0] += header.size_in_bytes
+                if header.is_control:
+                    # Markers expire like tombstones, once nothing of their transaction is left.
+                    if markers.removable(header) and not retain_tombstones:
+                        stats[2] += header.records_count
+                        continue
+                    fate = Fate.COMMITTED  # kept whole
+                else:
+                    fate = fates.fate(header)
+                    markers.data_batch(header, fate)
                 kept, read, kept_count = yield from filter_batch(
-                    header, offsets, retain_tombstones=retain_tombstones, fate=fates.fate(header)
+                    header, offsets, retain_tombstones=retain_tombstones, fate=fate
                 )
                 stats[2] += read
                 stats[3] += kept_count

@@ -29,7 +29,7 @@ from wirekafka.log.checkpoints import (
     read_offset_checkpoint,
     write_offset_checkpoint,
 )
-from wirekafka.log.cleaner import CleanResult, clean_log_in_steps
+from wirekafka.log.cleaner import ActiveProducer, CleanResult, clean_log_in_steps
 from wirekafka.log.config import LogConfig, LogManagerConfig
 from wirekafka.log.errors import CorruptCheckpointError
 from wirekafka.log.meta_properties import MetaProperties, ensure_meta_properties
@@ -266,17 +266,24 @@ class LogManager:
         return sum(1 for log in self._logs.values() if log.flush_rolled_segments())
 
     def clean_logs(
-        self, now_ms: int, max_cleanable_offsets: Mapping[TopicPartition, int] | None = None
+        self,
+        now_ms: int,
+        max_cleanable_offsets: Mapping[TopicPartition, int] | None = None,
+        active_producers: Mapping[TopicPartition, Mapping[int, ActiveProducer]] | None = None,
     ) -> dict[TopicPartition, CleanResult]:
         """One compaction pass over every compacted log worth cleaning, at once.
 
         ``max_cleanable_offsets`` gives each partition's last stable offset; without an entry
-        the log's high watermark bounds the pass.
+        the log's high watermark bounds the pass. ``active_producers`` gives each partition's
+        producer state, whose last markers the passes keep (``cleaner.MarkerRetention``).
         """
-        return run_to_end(self.clean_logs_in_steps(now_ms, max_cleanable_offsets))
+        return run_to_end(self.clean_logs_in_steps(now_ms, max_cleanable_offsets, active_producers))
 
     def clean_logs_in_steps(
-        self, now_ms: int, max_cleanable_offsets: Mapping[TopicPartition, int] | None = None
+        self,
+        now_ms: int,
+        max_cleanable_offsets: Mapping[TopicPartition, int] | None = None,
+        active_producers: Mapping[TopicPartition, Mapping[int, ActiveProducer]] | None = None,
     ) -> Steps[dict[TopicPartition, CleanResult]]:
         """:meth:`clean_logs`, pausing after every batch (``cleaner.clean_log_in_steps``): logs
         created or deleted meanwhile are cleaned next time or skipped."""
@@ -290,6 +297,7 @@ class LogManager:
                 now_ms=now_ms,
                 max_cleanable_offset=(max_cleanable_offsets or {}).get(topic_partition),
                 max_keys=self.manager_config.cleaner_max_keys,
+                active_producers=(active_producers or {}).get(topic_partition),
             )
             if result is not None and self._logs.get(topic_partition) is log:
                 self._cleaner_offsets[topic_partition] = result.next_dirty_offset

@@ -41,6 +41,7 @@ from wirekafka.log.checkpoints import (
     REPLICATION_OFFSET_CHECKPOINT,
     write_offset_checkpoint,
 )
+from wirekafka.log.cleaner import ActiveProducer
 from wirekafka.log.log_manager import LogManager
 from wirekafka.log.steps import Steps
 from wirekafka.log.topic_partition import TopicPartition
@@ -124,9 +125,19 @@ class Housekeeping:
         ``cleaner_slice_seconds`` between which the broker serves requests."""
         if not (self._config.cleaner_enabled and self.cleaner.fire(now_ms)):
             return
-        bounds = {tp: hosted.last_stable_offset for tp, hosted in self._partitions().items()}
+        hosted_partitions = self._partitions()
+        bounds = {tp: hosted.last_stable_offset for tp, hosted in hosted_partitions.items()}
+        producers = {
+            tp: {
+                producer_id: ActiveProducer(entry.last_data_offset, entry.producer_epoch)
+                for producer_id, entry in hosted.transactions.state.producers.items()
+            }
+            for tp, hosted in hosted_partitions.items()
+            if hosted.config.compact
+        }
         results = await run_in_slices(
-            self._log_manager.clean_logs_in_steps(now_ms, bounds), self._config.cleaner_slice_seconds
+            self._log_manager.clean_logs_in_steps(now_ms, bounds, producers),
+            self._config.cleaner_slice_seconds,
         )
         partitions = self._partitions()
         for topic_partition in results:
