@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from wirekafka.log.cleaner import (
     RECORDS_PER_STEP,
     ActiveProducer,
-    clean_log,
+    CleanResult,
     clean_log_in_steps,
     cleanable_section,
 )
 from wirekafka.log.config import LogConfig
 from wirekafka.log.partition_log import PartitionLog
-from wirekafka.log.steps import run_to_end
+from wirekafka.log.steps import Steps, run_to_end
 from wirekafka.records.batch import BatchHeader, Compression, iter_batches
 from wirekafka.records.builder import build_batch
 from wirekafka.records.control import ControlType, build_end_txn_marker
@@ -23,6 +24,13 @@ from wirekafka.records.record import Record, iter_records
 from .helpers import batch, open_log, read_all
 
 DAY = 86_400_000
+
+
+def clean_log(log: PartitionLog, **options: Any) -> CleanResult | None:
+    """A whole pass at once (the broker runs it in slices between requests)."""
+    return run_to_end(clean_log_in_steps(log, **options))
+
+
 COMPACT = LogConfig(
     segment_bytes=600,
     index_interval_bytes=100,
@@ -369,6 +377,17 @@ def compacted_log_of(tmp_path: Path, rounds: int = 8) -> PartitionLog:
     return log
 
 
+def counting_pauses(steps: Steps[CleanResult | None]) -> tuple[int, CleanResult | None]:
+    """Run a pass to its end (its fsyncs skipped); how many times it paused, and its result."""
+    pauses = 0
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return pauses, done.value
+        pauses += 1
+
+
 def leftovers(tmp_path: Path) -> list[str]:
     return [name for name in os.listdir(tmp_path / "t-0") if name.endswith((".cleaned", ".swap"))]
 
@@ -378,14 +397,7 @@ def test_a_pass_in_steps_pauses_after_every_batch_and_ends_as_a_pass_at_once(tmp
     whole_log = compacted_log_of(tmp_path / "whole")
     batches = sum(1 for segment in stepped_log.segments for _ in segment.iter_batches(0))
     steps = clean_log_in_steps(stepped_log, checkpoint=None, now_ms=0)
-    pauses = 0
-    while True:
-        try:
-            next(steps)
-        except StopIteration as done:
-            stepped = done.value
-            break
-        pauses += 1
+    pauses, stepped = counting_pauses(steps)
     whole = clean_log(whole_log, checkpoint=None, now_ms=0)
     # The fates scan, the offset map and the rewrite each pause after every batch they read.
     assert pauses >= batches
@@ -461,14 +473,7 @@ def test_a_pass_also_pauses_inside_a_large_batch(tmp_path: Path) -> None:
     log.update_high_watermark(log.log_end_offset)
     log.roll(0)
     steps = clean_log_in_steps(log, checkpoint=None, now_ms=0)
-    pauses = 0
-    while True:
-        try:
-            next(steps)
-        except StopIteration as done:
-            result = done.value
-            break
-        pauses += 1
+    pauses, result = counting_pauses(steps)
     assert result is not None and result.records_kept == 100
     # Per batch: one pause in the fates scan, one plus three in the map, one plus three in the rewrite.
     assert pauses >= 2 * (1 + 3 + 3)

@@ -85,16 +85,13 @@ async def test_rolled_segments_are_flushed_and_checkpoints_written(manager: Repl
     assert recovery_points[TopicPartition("t", 0)] == log.recovery_point
 
 
+def compacted_topic(manager: ReplicaManager) -> None:
+    configs = {**SMALL_SEGMENTS, "cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.01"}
+    manager.apply_metadata(EMPTY, image(topic("c", configs=configs)))
+
+
 async def test_compaction_keeps_the_latest_value_of_each_key(manager: ReplicaManager) -> None:
-    manager.apply_metadata(
-        EMPTY,
-        image(
-            topic(
-                "c",
-                configs={**SMALL_SEGMENTS, "cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.01"},
-            )
-        ),
-    )
+    compacted_topic(manager)
     now = manager._now_ms()
     for round_number in range(6):
         batch = client_batch(
@@ -159,15 +156,7 @@ async def test_a_cancelled_pass_is_closed() -> None:
 
 
 async def test_compaction_runs_in_slices_while_the_broker_answers(manager: ReplicaManager) -> None:
-    manager.apply_metadata(
-        EMPTY,
-        image(
-            topic(
-                "c",
-                configs={**SMALL_SEGMENTS, "cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.01"},
-            )
-        ),
-    )
+    compacted_topic(manager)
     now = manager._now_ms()
     for round_number in range(20):
         batch = client_batch([b"%d" % round_number], keys=[b"k"], timestamp=now)

@@ -58,7 +58,7 @@ from wirekafka.log.errors import LogClosedError
 from wirekafka.log.partition_log import PartitionLog
 from wirekafka.log.recovery import SegmentSettings
 from wirekafka.log.segment import CLEANED_SUFFIX, LogSegment
-from wirekafka.log.steps import Steps, run_to_end
+from wirekafka.log.steps import Steps
 from wirekafka.records.batch import ATTRIBUTES_OFFSET, CRC_OFFSET, BatchHeader
 from wirekafka.records.builder import build_batch
 from wirekafka.records.control import ControlType, parse_control_record
@@ -399,30 +399,6 @@ def _batches_of(segment: LogSegment) -> Iterator[BatchHeader]:
         yield BatchHeader(segment.read_bytes(stored.position, stored.size), 0)
 
 
-def clean_log(
-    log: PartitionLog,
-    *,
-    checkpoint: int | None,
-    now_ms: int,
-    max_cleanable_offset: int | None = None,
-    max_keys: int = 5_000_000,
-    force: bool = False,
-    active_producers: Mapping[int, ActiveProducer] | None = None,
-) -> CleanResult | None:
-    """Run one compaction pass over ``log`` at once (:func:`clean_log_in_steps`)."""
-    return run_to_end(
-        clean_log_in_steps(
-            log,
-            checkpoint=checkpoint,
-            now_ms=now_ms,
-            max_cleanable_offset=max_cleanable_offset,
-            max_keys=max_keys,
-            force=force,
-            active_producers=active_producers,
-        )
-    )
-
-
 def clean_log_in_steps(
     log: PartitionLog,
     *,
@@ -433,7 +409,8 @@ def clean_log_in_steps(
     force: bool = False,
     active_producers: Mapping[int, ActiveProducer] | None = None,
 ) -> Steps[CleanResult | None]:
-    """One compaction pass over ``log`` if it is worth one (``None`` if not), a step per batch.
+    """One compaction pass over ``log`` if it is worth one (``None`` if not), a step per batch;
+    ``steps.run_to_end`` runs it at once.
 
     A pass decodes every record it maps or filters: tens of megabytes take seconds, which an
     event loop must not spend in one go (``steps.py``). The caller resumes the steps when it
