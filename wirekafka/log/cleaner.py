@@ -415,11 +415,11 @@ def clean_log_in_steps(
     A pass decodes every record it maps or filters: tens of megabytes take seconds, which an
     event loop must not spend in one go (``steps.py``). The caller resumes the steps when it
     likes (the broker serves requests in between, and makes the swap's fsyncs on a worker
-    thread), and the log may change meanwhile. Appends
-    and rolls cannot disturb the pass: it never touches the active segment or offsets past its
-    end. A segment that goes away meanwhile (DeleteRecords, a deleted topic, shutdown) ends the
-    pass without replacing anything still to come, and its half-written ``.cleaned`` files are
-    removed; groups already swapped stay swapped, each swap being complete on its own.
+    thread), and the log may change meanwhile. Appends and rolls cannot disturb the pass: it
+    never touches the active segment or offsets past its end. A segment that goes away
+    meanwhile (DeleteRecords, a deleted topic, shutdown) ends the pass without replacing
+    anything still to come, and its half-written ``.cleaned`` files are removed; groups already
+    swapped stay swapped, each swap being complete on its own.
 
     ``force`` runs a pass regardless of the dirty ratio, even with no dirty data at all; such a
     pass only drops expired tombstones and markers from the clean section. ``active_producers``
