@@ -675,7 +675,7 @@ class PartitionLog:
         The fsyncs are steps of their own (``steps.Blocking``), which the broker makes on a
         worker thread; the log may change meanwhile. If ``old`` is no longer part of it when the
         swap resumes (a deleted topic, DeleteRecords), ``cleaned`` is deleted and the result is
-        False; so it is if the steps are stopped before the old files go.
+        False. ``cleaned`` is deleted too if the steps are stopped before the old files go.
         """
         if not self.holds(old):
             raise ValueError("can only replace consecutive inactive segments")
