@@ -451,6 +451,24 @@ def test_a_pass_stopped_midway_leaves_the_log_as_it_was(tmp_path: Path) -> None:
     assert latest(log) == before
 
 
+def test_a_pass_stopped_in_the_middle_of_a_swap_leaves_the_log_as_it_was(tmp_path: Path) -> None:
+    log = compacted_log_of(tmp_path)
+    before = latest(log)
+    segments = log.segments
+    steps = clean_log_in_steps(log, checkpoint=None, now_ms=0)
+    blocking_calls = 0
+    while blocking_calls < 2:  # the cleaned segment's fsync, then the directory's after ``.swap``
+        step = next(steps)
+        if step is not None:
+            step()
+            blocking_calls += 1
+    assert any(name.endswith(".swap") for name in leftovers(tmp_path))
+    steps.close()
+    assert not leftovers(tmp_path)
+    assert log.segments == segments
+    assert latest(log) == before
+
+
 def test_a_pass_on_a_log_closed_meanwhile_ends_quietly(tmp_path: Path) -> None:
     log = compacted_log_of(tmp_path)
     steps = clean_log_in_steps(log, checkpoint=None, now_ms=0)
