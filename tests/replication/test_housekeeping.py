@@ -148,9 +148,10 @@ async def test_a_pass_in_slices_lets_other_tasks_run_in_between() -> None:
 
 async def test_a_cancelled_pass_is_closed() -> None:
     events: list[str] = []
+    steps = counting_steps(1000, events)  # held here, so only run_in_slices can close it
     with trio.CancelScope() as scope:
         scope.cancel()
-        await run_in_slices(counting_steps(1000, events), slice_seconds=0)
+        await run_in_slices(steps, slice_seconds=0)
     assert events[-1] == "closed"
     assert len(events) < 1000
 
@@ -178,7 +179,8 @@ async def test_compaction_runs_in_slices_while_the_broker_answers(manager: Repli
     async with trio.open_nursery() as nursery:
         nursery.start_soon(producer)
         await work.compact(now + CONFIG.cleaner_backoff_ms)
-    assert appended_during_pass == [20]
+        appended_when_the_pass_ended = list(appended_during_pass)
+    assert appended_when_the_pass_ended == [20]
     values: list[bytes | None] = []
     offset = 0
     while offset < 21:
