@@ -56,12 +56,13 @@ from enum import Enum
 from wirekafka.log.config import LONG_MAX
 from wirekafka.log.errors import LogClosedError
 from wirekafka.log.partition_log import PartitionLog
+from wirekafka.log.producer_state import end_transaction_marker
 from wirekafka.log.recovery import SegmentSettings
 from wirekafka.log.segment import CLEANED_SUFFIX, LogSegment
 from wirekafka.log.steps import Steps
 from wirekafka.records.batch import ATTRIBUTES_OFFSET, CRC_OFFSET, BatchHeader
 from wirekafka.records.builder import build_batch
-from wirekafka.records.control import ControlType, parse_control_record
+from wirekafka.records.control import ControlType
 from wirekafka.records.crc import crc32c
 from wirekafka.records.record import Record, iter_records
 
@@ -186,12 +187,11 @@ class TransactionFates:
         return fates
 
     def _end_transaction(self, marker_batch: BatchHeader) -> None:
-        marker = next(iter_records(marker_batch), None)
+        marker = end_transaction_marker(marker_batch)
         if marker is None:
             return
-        control = parse_control_record(marker).control_type
         first = self._open.pop(marker_batch.producer_id, None)
-        if control == ControlType.ABORT and first is not None:
+        if marker.control_type == ControlType.ABORT and first is not None:
             self._aborted.setdefault(marker_batch.producer_id, []).append((first, marker_batch.base_offset))
 
     def fate(self, header: BatchHeader) -> Fate:
@@ -253,15 +253,12 @@ class MarkerRetention:
             and active.producer_epoch == marker_batch.producer_epoch
         ):
             return False  # the producer's last entry: its epoch fences zombies
-        marker = next(iter_records(marker_batch), None)
+        marker = end_transaction_marker(marker_batch)
         if marker is None:
-            return True  # emptied already
-        control = parse_control_record(marker).control_type
-        if control == ControlType.COMMIT:
+            return marker_batch.records_count == 0  # emptied already; else not a transaction marker
+        if marker.control_type == ControlType.COMMIT:
             return not met_committed
-        if control == ControlType.ABORT:
-            return not met_aborted
-        return False
+        return not met_aborted  # ABORT
 
 
 def build_offset_map(
