@@ -462,8 +462,11 @@ def _generate_eq(struct_type: StructType) -> Any:
 
 def is_literal_default(f: Field) -> bool:
     """Whether ``f``'s default is an immutable value written as a literal (shared safely)."""
-    default = f.default_value()
-    return default is None or isinstance(default, bool | int | float | str | bytes)
+    return _is_literal(f.default_value())
+
+
+def _is_literal(value: Any) -> bool:
+    return value is None or isinstance(value, bool | int | float | str | bytes)
 
 
 def default_source(f: Field, constant: Callable[[Any], str]) -> str:
@@ -474,7 +477,7 @@ def default_source(f: Field, constant: Callable[[Any], str]) -> str:
     ``constant(value)`` names a value the generated code can reach.
     """
     default = f.default_value()
-    if is_literal_default(f):
+    if _is_literal(default):
         return repr(default)
     if isinstance(default, list):
         return f"list({constant(tuple(default))})" if default else "[]"
