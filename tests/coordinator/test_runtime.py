@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -137,6 +138,31 @@ async def test_operations_wait_for_the_load(autojump_clock: Any) -> None:
         group_coordinator.on_leadership(GROUP_METADATA_TOPIC, 0, None)
         assert (await group_coordinator.heartbeat(heartbeat, CLIENT)).error_code == E.NOT_COORDINATOR
         nursery.cancel_scope.cancel()
+
+
+class LogWithoutThePartition(MemoryLog):
+    """The broker stopped hosting the partition (a shutdown, a new leader) before the load."""
+
+    def offsets(self, topic: str, partition: int) -> tuple[int, int, int] | None:
+        return None
+
+
+async def test_a_partition_gone_before_its_load_is_dropped_quietly(
+    autojump_clock: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    group_coordinator = GroupCoordinator(
+        GroupCoordinatorConfig(offsets_topic_num_partitions=1), LogWithoutThePartition(), clock=clock
+    )
+    heartbeat = HeartbeatRequest(group_id="group", generation_id=1, member_id="m")
+    caplog.set_level(logging.INFO, logger="wirekafka.coordinator")
+    async with trio.open_nursery() as nursery:
+        await nursery.start(group_coordinator.run)
+        group_coordinator.on_leadership(GROUP_METADATA_TOPIC, 0, 1)
+        await trio.sleep(1)
+        assert (await group_coordinator.heartbeat(heartbeat, CLIENT)).error_code == E.NOT_COORDINATOR
+        nursery.cancel_scope.cancel()
+    assert [r for r in caplog.records if r.levelname in ("WARNING", "ERROR")] == []
+    assert any("not loading __consumer_offsets-0" in r.getMessage() for r in caplog.records)
 
 
 async def test_losing_the_partition_answers_parked_joins_with_not_coordinator(autojump_clock: Any) -> None:

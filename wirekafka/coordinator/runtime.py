@@ -102,6 +102,10 @@ class CoordinatorError(Exception):
         super().__init__(message or ErrorCode(error_code).name)
 
 
+class PartitionNotHosted(CoordinatorError):
+    """The coordinator's partition is no longer on this broker's log (NOT_COORDINATOR)."""
+
+
 def append_error_to_response_error(error: int) -> int:
     """Kafka's ``appendGroupMetadataErrorToResponseError``: what clients can act upon."""
     if error in (
@@ -409,20 +413,30 @@ class CoordinatorRuntime(Generic[S]):
         with partition.scope:
             try:
                 await self._load(partition)
+            except PartitionNotHosted as exc:
+                # The partition left this broker before its load began: a shutdown, a deleted
+                # topic or a new leader, right after it became ours. Expected, not a fault.
+                logger.info("not loading %s-%d: %s", self.topic, partition.index, exc)
+                self._abandon(partition)
+                return
             except Exception:
                 logger.exception("loading %s-%d failed", self.topic, partition.index)
-                if self._partitions.get(partition.index) is partition:
-                    self._partitions.pop(partition.index)
-                    partition.status = Status.CLOSED
-                    self._fail_waiters(partition, ErrorCode.NOT_COORDINATOR)
+                self._abandon(partition)
                 return
             await self._drive_timers(partition)
+
+    def _abandon(self, partition: _Partition[S]) -> None:
+        """Forget a partition whose load did not complete; its waiters get NOT_COORDINATOR."""
+        if self._partitions.get(partition.index) is partition:
+            self._partitions.pop(partition.index)
+            partition.status = Status.CLOSED
+            self._fail_waiters(partition, ErrorCode.NOT_COORDINATOR)
 
     async def _load(self, partition: _Partition[S]) -> None:
         shard = partition.shard
         offsets = self.log.offsets(self.topic, partition.index)
         if offsets is None:
-            raise CoordinatorError(
+            raise PartitionNotHosted(
                 ErrorCode.NOT_COORDINATOR, f"{self.topic}-{partition.index} is not hosted here"
             )
         position, _, end = offsets
