@@ -7,6 +7,7 @@ import gc
 from pathlib import Path
 
 import trio
+import trio.testing
 from click.testing import CliRunner
 
 from wirekafka.broker.broker import Broker
@@ -75,8 +76,8 @@ async def test_the_collector_is_back_on_once_the_broker_has_fully_started(tmp_pa
             nursery.start_soon(_serve, broker)
             await broker.fully_started.wait()
             with trio.fail_after(5):
-                while not gc.isenabled():
-                    await trio.sleep(0.001)
+                await trio.testing.wait_all_tasks_blocked()
+            assert gc.isenabled()
             assert gc.get_freeze_count() > 0
             nursery.cancel_scope.cancel()
     finally:

@@ -143,7 +143,8 @@ def test_kafka_uuid_text_round_trips() -> None:
 
 
 class FakeBroker:
-    """The two things the replica manager reads from a broker: the image and the config."""
+    """What the replica manager reads from a broker: the image and the config. ``publish`` does
+    not run the preparers, so ``_host`` creates new partitions itself."""
 
     def __init__(self, data_dir: Path) -> None:
         from wirekafka.config import BrokerConfig
@@ -151,9 +152,13 @@ class FakeBroker:
         self.config = BrokerConfig({"log.dirs": str(data_dir), "node.id": str(NODE)})
         self.metadata_image = EMPTY
         self._listeners: list = []
+        self.preparers: list = []
 
     def on_metadata_change(self, callback: object) -> None:
         self._listeners.append(callback)
+
+    def before_metadata_change(self, prepare: object) -> None:
+        self.preparers.append(prepare)
 
     def publish(self, image: object) -> None:
         previous, self.metadata_image = self.metadata_image, image

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,6 +108,7 @@ class Broker:
             brokers={},
         )
         self._metadata_listeners: list[Callable[[MetadataImage, MetadataImage], None]] = []
+        self._metadata_preparers: list[Callable[[MetadataImage], Awaitable[None]]] = []
         self.encoded_answers = EncodedAnswers()
         self.components: list[Any] = []
         self.open_connections = 0
@@ -131,6 +132,19 @@ class Broker:
 
     def on_metadata_change(self, callback: Callable[[MetadataImage, MetadataImage], None]) -> None:
         self._metadata_listeners.append(callback)
+
+    async def prepare_metadata(self, image: MetadataImage) -> None:
+        """Let subscribers do the slow part of following ``image`` (creating partition files) before
+        it is published, without holding up the event loop. A preparer that fails is logged and
+        skipped: what it did not do, its ``on_metadata_change`` callback does when published."""
+        for prepare in list(self._metadata_preparers):
+            try:
+                await prepare(image)
+            except Exception:
+                logger.exception("preparing metadata image at offset %d", image.offset)
+
+    def before_metadata_change(self, prepare: Callable[[MetadataImage], Awaitable[None]]) -> None:
+        self._metadata_preparers.append(prepare)
 
     def advertised_endpoint(self, listener_name: str = "PLAINTEXT") -> BrokerImage:
         """This node as clients should reach it on ``listener_name``."""

@@ -12,8 +12,8 @@ Startup:
 
 Each operation runs under one lock (the controller is a single-threaded state machine): the core
 returns records and a response, the records are appended as one fsynced batch (in a worker
-thread), replayed into a new image, published to the broker, and only then is the response
-returned. The commit is shielded from cancellation so the log and the image never disagree.
+thread), replayed into a new image, prepared by the broker (new partitions' files, made on a
+worker thread), published to the broker, and only then is the response returned. The commit is shielded from cancellation so the log and the image never disagree.
 A Raft-backed runtime would replace ``LocalMetadataLog`` and the commit step, not the core.
 """
 
@@ -189,6 +189,7 @@ class LocalControllerRuntime:
         now_ms = self.broker.now_ms()
         last_offset = await trio.to_thread.run_sync(lambda: log.append(records, now_ms=now_ms))
         image = apply_records(self.core.image, records, last_offset)
+        await self.broker.prepare_metadata(image)
         self.core.image = image
         self._publish(image)
 

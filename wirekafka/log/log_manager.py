@@ -173,15 +173,31 @@ class LogManager:
             return log
         if config is not None:
             self._topic_configs[topic_partition.topic] = config
-        directory = self.log_dir / topic_partition.dir_name
-        created = not directory.exists()
-        log = PartitionLog.open(
-            directory, self.config_for(topic_partition.topic), now_ms=now_ms, clean_shutdown=created
-        )
-        if created:
-            fsync_directory(self.log_dir)
+        log = self.create_log(topic_partition, self.config_for(topic_partition.topic), now_ms=now_ms)
         self._logs[topic_partition] = log
         return log
+
+    def create_log(self, topic_partition: TopicPartition, config: LogConfig, *, now_ms: int) -> PartitionLog:
+        """Open the partition's log on disk, creating its directory (fsynced) if it is new, without
+        taking it in: :meth:`adopt_log` does that.
+
+        It reads and changes nothing of the manager's, so it may run on a worker thread while the
+        event loop goes on (a new partition costs a directory, its files and fsyncs: milliseconds).
+        """
+        directory = self.log_dir / topic_partition.dir_name
+        created = not directory.exists()
+        log = PartitionLog.open(directory, config, now_ms=now_ms, clean_shutdown=created)
+        if created:
+            fsync_directory(self.log_dir)
+        return log
+
+    def adopt_log(self, topic_partition: TopicPartition, log: PartitionLog, config: LogConfig) -> None:
+        """Take in a log :meth:`create_log` opened, with its topic's config."""
+        if topic_partition in self._logs:
+            raise ValueError(f"{topic_partition} already has a log")
+        self._topic_configs[topic_partition.topic] = config
+        log.update_config(config)
+        self._logs[topic_partition] = log
 
     @property
     def logs(self) -> Mapping[TopicPartition, PartitionLog]:
