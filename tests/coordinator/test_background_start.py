@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
 import trio
 
-from wirekafka.broker.assembly import ComponentFactory, background_components, default_components
+from wirekafka.broker.assembly import (
+    ComponentFactory,
+    background_components,
+    default_components,
+    import_in_background,
+)
 from wirekafka.broker.broker import Broker
 from wirekafka.broker.context import RequestContext
 from wirekafka.broker.registry import REGISTRY
@@ -110,3 +117,42 @@ def test_serving_does_not_import_the_coordinators() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == ""
+
+
+async def test_background_imports_leave_the_event_loop_serving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every module of the package is imported, none of them on the event loop's thread: a
+    module that takes 300 ms to import holds up a ticking task no more than a few milliseconds."""
+    package = tmp_path / "slowpkg"
+    (package / "inner").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "inner" / "__init__.py").write_text("")
+    (package / "inner" / "leaf.py").write_text("import threading\nTHREAD = threading.get_ident()\n")
+    (package / "slow.py").write_text(
+        "import threading, time\nTHREAD = threading.get_ident()\ntime.sleep(0.3)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("slowpkg", "slowpkg.inner", "slowpkg.inner.leaf", "slowpkg.slow"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    ticks = 0
+    importing = True
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while importing:
+            await trio.sleep(0.01)
+            ticks += 1
+
+    try:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(ticker)
+            await import_in_background("slowpkg")
+            importing = False
+        loop_thread = threading.get_ident()
+        assert sys.modules["slowpkg.slow"].THREAD != loop_thread
+        assert sys.modules["slowpkg.inner.leaf"].THREAD != loop_thread
+        assert ticks >= 10  # ~30 with the import on a thread, 0-1 had it held the loop
+    finally:
+        for name in ("slowpkg", "slowpkg.inner", "slowpkg.inner.leaf", "slowpkg.slow"):
+            sys.modules.pop(name, None)
