@@ -76,8 +76,21 @@ class Versions:
 
     @classmethod
     def parse(cls, text: str | None) -> Versions:
-        """Parse Kafka's notation: ``"3+"``, ``"0-4"``, ``"5"``, ``"none"``."""
-        if text is None or text == "none" or text == "":
+        """Parse Kafka's notation: ``"3+"``, ``"0-4"``, ``"5"``, ``"none"``.
+
+        Each text is parsed once (``_PARSED_VERSIONS``): the declarations parse ~3,500 of them,
+        a few dozen different ones, at every start.
+        """
+        if text is None:
+            return NO_VERSIONS
+        parsed = _PARSED_VERSIONS.get(text)
+        if parsed is None:
+            parsed = _PARSED_VERSIONS[text] = cls._parse(text)
+        return parsed
+
+    @classmethod
+    def _parse(cls, text: str) -> Versions:
+        if text == "none" or text == "":
             return NO_VERSIONS
         if text.endswith("+"):
             return cls(int(text[:-1]), None)
@@ -102,6 +115,7 @@ class Versions:
 
 
 NO_VERSIONS: Final = Versions(None, None)
+_PARSED_VERSIONS: dict[str, Versions] = {}
 
 
 class _Missing:
@@ -291,7 +305,15 @@ def field(
 
 
 def _camel_case(snake: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in snake.split("_"))
+    """Kafka's spelling of a field name; computed once per name (``error_code`` is declared ~170
+    times)."""
+    camel = _CAMEL_CASED.get(snake)
+    if camel is None:
+        camel = _CAMEL_CASED[snake] = "".join(part[:1].upper() + part[1:] for part in snake.split("_"))
+    return camel
+
+
+_CAMEL_CASED: dict[str, str] = {}
 
 
 def struct(name: str, fields: Sequence[Field]) -> StructType:
