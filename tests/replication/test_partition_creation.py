@@ -97,7 +97,7 @@ async def test_the_prepared_log_is_the_one_hosted(tmp_path: Path) -> None:
         (prepare,) = broker.preparers
         new = image(topic("t", partitions=2, leader_epoch=3))
         await prepare(new)
-        prepared = {index: manager._prepared[TopicPartition("t", index)] for index in range(2)}
+        prepared = {index: manager._prepared[TopicPartition("t", index)].log for index in range(2)}
         assert manager.partition("t", 0) is None  # not before the image is published
         broker.publish(new)
         for index in range(2):
@@ -115,7 +115,7 @@ async def test_logs_prepared_but_never_published_are_closed_at_shutdown(tmp_path
     async with trio.open_nursery() as nursery:
         await nursery.start(manager.run)
         await broker.preparers[0](image(topic("t")))
-        (log,) = manager._prepared.values()
+        (log,) = (prepared.log for prepared in manager._prepared.values())
         nursery.cancel_scope.cancel()
     with pytest.raises(LogClosedError):
         log.read(0, 1024, max_offset=0, min_one_batch=True)

@@ -152,8 +152,9 @@ class ReplicaManager:
         """Set by the transaction coordinator; without it a transactional batch is trusted to
         belong to its producer's transaction, as before KIP-890."""
         self._partitions: dict[TopicPartition, HostedPartition] = {}
-        self._prepared: dict[TopicPartition, PartitionLog] = {}
-        """Logs of new partitions created off the event loop (``prepare_metadata``), not hosted yet."""
+        self._prepared: dict[TopicPartition, PartitionTransactions] = {}
+        """New partitions' logs (with their producer state) opened off the event loop by
+        ``prepare_metadata``, not hosted yet."""
         self._image = _EMPTY_IMAGE
         self._topic_names: dict[uuid.UUID, str] = {}
         self._topic_configs: dict[str, tuple[Mapping[str, str], LogConfig]] = {}
@@ -206,8 +207,8 @@ class ReplicaManager:
             self._closed = True
             return
         self._closed = True
-        for log in self._prepared.values():
-            log.close()
+        for prepared in self._prepared.values():
+            prepared.close()
         self._prepared.clear()
         for partition in self._partitions.values():
             partition.wake_all()
@@ -277,17 +278,18 @@ class ReplicaManager:
         now = self._now_ms()
         created = await trio.to_thread.run_sync(self._create_logs, wanted, now)
         if self._closed:
-            for log in created.values():
-                log.close()
+            for prepared in created.values():
+                prepared.close()
             return
         self._prepared.update(created)
 
     def _create_logs(
         self, wanted: Sequence[tuple[TopicPartition, uuid.UUID, LogConfig, int]], now_ms: int
-    ) -> dict[TopicPartition, PartitionLog]:
-        """On a worker thread: each new log with its topic id and, when led here, its first epoch
-        (what ``_host`` and ``_apply_assignment`` would write). Touches no shared state."""
-        created: dict[TopicPartition, PartitionLog] = {}
+    ) -> dict[TopicPartition, PartitionTransactions]:
+        """On a worker thread: each new log with its topic id, its first epoch when led here (what
+        ``_host`` and ``_apply_assignment`` would write) and its producer state, opened as
+        ``_host`` would. Touches no shared state."""
+        created: dict[TopicPartition, PartitionTransactions] = {}
         for topic_partition, topic_id, config, leader_epoch in wanted:
             try:
                 log = self.log_manager.create_log(topic_partition, config, now_ms=now_ms)
@@ -298,11 +300,10 @@ class ReplicaManager:
                 write_topic_id(log.directory, topic_id)
                 if leader_epoch >= 0:
                     log.leader_epoch_cache.assign(leader_epoch, log.log_end_offset)
+                created[topic_partition] = self._open_transactions(log, now_ms)
             except Exception:
                 logger.exception("creating the log of %s", topic_partition)
                 log.close()
-                continue
-            created[topic_partition] = log
         return created
 
     def apply_metadata(self, previous: MetadataImage, image: MetadataImage) -> None:
@@ -364,8 +365,9 @@ class ReplicaManager:
                 log = None
         prepared = self._prepared.pop(topic_partition, None) if log is None else None
         if prepared is not None:
-            # Made by ``prepare_metadata`` for this image, topic id included.
-            log = prepared
+            # Made by ``prepare_metadata`` for this image, topic id and producer state included.
+            transactions = prepared
+            log = transactions.log
             self.log_manager.adopt_log(topic_partition, log, config)
         else:
             if log is None:
@@ -374,18 +376,22 @@ class ReplicaManager:
                 self.log_manager.update_topic_config(topic_partition.topic, config)
             if read_topic_id(log.directory) != topic.topic_id:
                 write_topic_id(log.directory, topic.topic_id)
-        transactions = PartitionTransactions.open(
-            log,
-            now_ms=now_ms,
-            producer_id_expiration_ms=int(self.config["producer.id.expiration.ms"]),
-            transaction_verification_enabled=bool(self.config["transaction.partition.verification.enable"]),
-        )
+            transactions = self._open_transactions(log, now_ms)
         state = PartitionState(topic_partition.topic, topic_partition.partition, self.node_id)
         state.log_end_offset = log.log_end_offset
         state.high_watermark = log.high_watermark
         hosted = HostedPartition(topic_partition, topic.topic_id, transactions, state)
         self._partitions[topic_partition] = hosted
         return hosted
+
+    def _open_transactions(self, log: PartitionLog, now_ms: int) -> PartitionTransactions:
+        """The partition's producer state, snapshots and transaction index, loaded from ``log``."""
+        return PartitionTransactions.open(
+            log,
+            now_ms=now_ms,
+            producer_id_expiration_ms=int(self.config["producer.id.expiration.ms"]),
+            transaction_verification_enabled=bool(self.config["transaction.partition.verification.enable"]),
+        )
 
     def _apply_assignment(self, hosted: HostedPartition, assignment: PartitionImage, now_ms: int) -> None:
         state = hosted.state
