@@ -364,6 +364,83 @@ def test_the_last_marker_of_an_active_producer_stays(tmp_path: Path) -> None:
     assert markers_of(log) == []
 
 
+# ---- a producer's last batch (Kafka's RETAIN_EMPTY) ----------------------------------------
+
+
+def idempotent_put(log: PartitionLog, key: bytes, value: bytes, *, producer_id: int, sequence: int) -> int:
+    """A non-transactional batch of one record from an idempotent producer; returns its offset."""
+    record = Record(offset=0, timestamp=1_000, key=key, value=value * 20)
+    data = build_batch([record], producer_id=producer_id, producer_epoch=0, base_sequence=sequence)
+    return log.append(bytearray(data), leader_epoch=0, now_ms=0).first_offset
+
+
+def stored_batches(log: PartitionLog) -> dict[int, BatchHeader]:
+    stored = log.read(0, 1 << 20, max_offset=log.log_end_offset, min_one_batch=True).records
+    return {header.base_offset: header for header in iter_batches(stored)}
+
+
+def one_pass(log: PartitionLog, active: dict[int, ActiveProducer] | None, *, now_ms: int = 0) -> None:
+    result = clean_log(
+        log,
+        checkpoint=None,
+        now_ms=now_ms,
+        max_cleanable_offset=log.log_end_offset,
+        force=True,
+        active_producers=active,
+    )
+    assert result is not None
+
+
+def test_a_producers_last_batch_stays_empty_when_its_records_go(tmp_path: Path) -> None:
+    """Its last sequence must stay readable from the log, so the batch stays without records."""
+    log = txn_log(tmp_path)
+    last = idempotent_put(log, b"k", b"old", producer_id=7, sequence=4)
+    log.append(batch([b"newer"], keys=[b"k"]), leader_epoch=0, now_ms=0)
+    close_segment(log)
+    one_pass(log, {7: ActiveProducer(last_data_offset=last, producer_epoch=0)})
+    kept = stored_batches(log)[last]
+    assert (kept.records_count, kept.producer_id, kept.last_offset, kept.last_sequence) == (0, 7, last, 4)
+    assert values_by_key(log) == {b"k": [b"newer"], b"p": [b"plain"]}
+
+
+def test_a_batch_not_the_last_of_an_active_producer_goes(tmp_path: Path) -> None:
+    log = txn_log(tmp_path)
+    first = idempotent_put(log, b"k", b"old", producer_id=7, sequence=0)
+    log.append(batch([b"newer"], keys=[b"k"]), leader_epoch=0, now_ms=0)
+    last = idempotent_put(log, b"j", b"mine", producer_id=7, sequence=1)
+    close_segment(log)
+    one_pass(log, {7: ActiveProducer(last_data_offset=last, producer_epoch=0)})
+    assert first not in stored_batches(log) and stored_batches(log)[last].records_count == 1
+    one_pass(log, None)  # no active producer: nothing is kept for it either
+    assert first not in stored_batches(log)
+
+
+def test_an_empty_batch_goes_once_its_producer_has_written_again(tmp_path: Path) -> None:
+    log = txn_log(tmp_path)
+    last = idempotent_put(log, b"k", b"old", producer_id=7, sequence=0)
+    log.append(batch([b"newer"], keys=[b"k"]), leader_epoch=0, now_ms=0)
+    close_segment(log)
+    one_pass(log, {7: ActiveProducer(last_data_offset=last, producer_epoch=0)})
+    assert stored_batches(log)[last].records_count == 0
+    later = idempotent_put(log, b"j", b"again", producer_id=7, sequence=1)
+    close_segment(log)
+    one_pass(log, {7: ActiveProducer(last_data_offset=later, producer_epoch=0)})
+    assert last not in stored_batches(log)
+    assert stored_batches(log)[later].records_count == 1
+
+
+def test_an_aborted_last_batch_stays_empty_and_keeps_its_marker(tmp_path: Path) -> None:
+    log = txn_log(tmp_path)
+    aborted = txn_put(log, b"k", b"aborted", producer_id=7)
+    end_txn(log, ControlType.ABORT, producer_id=7)
+    close_segment(log)
+    active = {7: ActiveProducer(last_data_offset=aborted, producer_epoch=0)}
+    # The marker's transaction still has a batch (empty): past delete.retention.ms too it stays.
+    assert passes(log, at=[0, DAY + 1_000], active_producers=active) == [[1], [1]]
+    assert stored_batches(log)[aborted].records_count == 0
+    assert values_by_key(log) == {b"p": [b"plain"]}
+
+
 # ---- a pass in steps (the broker runs it between requests) ---------------------------------
 
 

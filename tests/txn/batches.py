@@ -18,10 +18,11 @@ def data_batch(
     timestamp: int = 1_000,
     base_offset: int = 0,
     value: bytes = b"v",
+    key: bytes | None = None,
 ) -> BatchHeader:
     """A producer's batch of ``count`` records, as a client sends it (base offset 0 by default)."""
     records = [
-        Record(offset=base_offset + i, timestamp=timestamp, key=None, value=value) for i in range(count)
+        Record(offset=base_offset + i, timestamp=timestamp, key=key, value=value) for i in range(count)
     ]
     raw = build_batch(
         records,

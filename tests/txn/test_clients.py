@@ -163,7 +163,8 @@ def control_batches_in(partition_dir: Path) -> int:
 def test_compaction_removes_the_markers_of_finished_transactions(tmp_path: Path) -> None:
     """Kafka's cleaner drops a COMMIT or ABORT marker once its transaction's records are gone and
     delete.retention.ms has passed; without it an exactly-once changelog keeps a marker per
-    transaction for ever. Read_committed readers see the same records before and after."""
+    transaction for ever. Read_committed readers see the same records before and after. The
+    producer's last transaction keeps its batch and so its marker, as in Kafka."""
     from confluent_kafka.admin import AdminClient, NewTopic
 
     data = tmp_path / "data"
@@ -189,11 +190,14 @@ def test_compaction_removes_the_markers_of_finished_transactions(tmp_path: Path)
         plain = Producer({"bootstrap.servers": process.bootstrap})
         plain.produce(topic, key=b"k", value=b"newer")  # the committed record compacts away
         assert plain.flush(30) == 0
+        producer.begin_transaction()
+        producer.produce(topic, key=b"last", value=b"last")
+        producer.commit_transaction(30)
         partition_dir = data / f"{topic}-0"
-        assert control_batches_in(partition_dir) == 2
+        assert control_batches_in(partition_dir) == 3
         deadline = time.monotonic() + 60
         rounds = 0
-        while control_batches_in(partition_dir) > 0:  # each pass needs new dirty data: keep writing
+        while control_batches_in(partition_dir) > 1:  # each pass needs new dirty data: keep writing
             assert time.monotonic() < deadline, "the markers were never removed"
             time.sleep(0.3)
             rounds += 1
@@ -202,7 +206,109 @@ def test_compaction_removes_the_markers_of_finished_transactions(tmp_path: Path)
         for read_committed in (True, False):
             seen = consume_all(process.bootstrap, topic, read_committed=read_committed, idle_s=1.0)
             assert b"aborted" not in seen and b"committed" not in seen
-            assert seen[0] == b"newer" and seen[-1] == b"%d" % rounds
+            assert seen[:2] == [b"newer", b"last"] and seen[-1] == b"%d" % rounds
+
+
+def empty_batches_in(partition_dir: Path) -> list[tuple[int, int]]:
+    """(base offset, producer id) of the data batches without records in a partition's segments."""
+    from wirekafka.records.batch import iter_batches
+
+    return [
+        (header.base_offset, header.producer_id)
+        for segment in sorted(partition_dir.glob("*.log"))
+        for header in iter_batches(segment.read_bytes())
+        if header.records_count == 0 and not header.is_control
+    ]
+
+
+def kafka_python_values(bootstrap: str, topic: str) -> list[bytes]:
+    from kafka import KafkaConsumer
+    from kafka import TopicPartition as KafkaTopicPartition
+
+    partition = KafkaTopicPartition(topic, 0)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        consumer.assign([partition])
+        consumer.seek_to_beginning(partition)
+        end = consumer.end_offsets([partition])[partition]
+        values: list[bytes] = []
+        deadline = time.monotonic() + 30
+        while consumer.position(partition) < end:
+            assert time.monotonic() < deadline, (
+                f"kafka-python stuck at {consumer.position(partition)} of {end}"
+            )
+            for records in consumer.poll(timeout_ms=500).values():
+                values.extend(record.value for record in records)
+        return values
+    finally:
+        consumer.close()
+
+
+def aiokafka_values(bootstrap: str, topic: str) -> list[bytes]:
+    from aiokafka import AIOKafkaConsumer
+    from aiokafka import TopicPartition as AioTopicPartition
+
+    async def run() -> list[bytes]:
+        partition = AioTopicPartition(topic, 0)
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            consumer.assign([partition])
+            await consumer.seek_to_beginning(partition)
+            end = (await consumer.end_offsets([partition]))[partition]
+            values: list[bytes] = []
+            while await consumer.position(partition) < end:
+                for records in (await consumer.getmany(partition, timeout_ms=500)).values():
+                    values.extend(record.value for record in records)
+            return values
+        finally:
+            await consumer.stop()
+
+    return asyncio.run(asyncio.wait_for(run(), 30))
+
+
+def test_every_client_reads_past_the_empty_batch_compaction_keeps(tmp_path: Path) -> None:
+    """When all records of an idempotent producer's last batch are compacted away, the batch stays,
+    empty (Kafka's RETAIN_EMPTY), so that the producer's last sequence stays in the log.
+    librdkafka, kafka-python and aiokafka read past it, and the producer goes on."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    data = tmp_path / "data"
+    with broker(data, {"log.cleaner.backoff.ms": "100"}) as process:
+        topic = unique("retain-empty")
+        admin = AdminClient({"bootstrap.servers": process.bootstrap})
+        configs = {"cleanup.policy": "compact", "segment.ms": "200", "min.cleanable.dirty.ratio": "0.01"}
+        for future in admin.create_topics([NewTopic(topic, 1, 1, config=configs)]).values():
+            future.result(30)
+        idempotent = Producer({"bootstrap.servers": process.bootstrap, "enable.idempotence": True})
+        idempotent.produce(topic, key=b"k", value=b"old")
+        assert idempotent.flush(30) == 0
+        plain = Producer({"bootstrap.servers": process.bootstrap})
+        plain.produce(topic, key=b"k", value=b"newer")
+        assert plain.flush(30) == 0
+        partition_dir = data / f"{topic}-0"
+        deadline = time.monotonic() + 60
+        rounds = 0
+        while not empty_batches_in(partition_dir):  # each pass needs new dirty data: keep writing
+            assert time.monotonic() < deadline, "no pass emptied the producer's last batch"
+            time.sleep(0.3)
+            rounds += 1
+            plain.produce(topic, key=b"filler", value=b"%d" % rounds)
+            assert plain.flush(30) == 0
+        ((offset, producer_id),) = empty_batches_in(partition_dir)
+        assert (offset, producer_id >= 0) == (0, True)
+        for values in (
+            consume_all(process.bootstrap, topic, read_committed=False, idle_s=1.0),
+            consume_all(process.bootstrap, topic, read_committed=True, idle_s=1.0),
+            kafka_python_values(process.bootstrap, topic),
+            aiokafka_values(process.bootstrap, topic),
+        ):
+            assert b"old" not in values
+            assert values[0] == b"newer" and values[-1] == b"%d" % rounds
+        errors: list[Any] = []
+        idempotent.produce(topic, key=b"k2", value=b"after", on_delivery=lambda err, _msg: errors.append(err))
+        assert idempotent.flush(30) == 0 and errors == [None]
+        assert consume_all(process.bootstrap, topic, read_committed=False, idle_s=1.0)[-1] == b"after"
 
 
 def test_open_transaction_holds_read_committed_consumers_back(server: BrokerProcess) -> None:

@@ -7,13 +7,15 @@ from pathlib import Path
 import pytest
 
 from tests.txn.batches import data_batch, marker
+from wirekafka.log.cleaner import clean_log_in_steps
 from wirekafka.log.config import LogConfig
 from wirekafka.log.partition_log import AppendInfo, PartitionLog
 from wirekafka.log.partition_transactions import DuplicateAppend, PartitionTransactions
 from wirekafka.log.producer_snapshot import list_snapshots
 from wirekafka.log.producer_state import AbortedTransaction, AppendOrigin, ProducerStateError
+from wirekafka.log.steps import run_to_end
 from wirekafka.log.transaction_index import transaction_index_path
-from wirekafka.records.batch import BatchHeader
+from wirekafka.records.batch import BatchHeader, iter_batches
 
 SMALL = LogConfig(segment_bytes=600, index_interval_bytes=100, file_delete_delay_ms=0, retention_ms=-1)
 PID, OTHER = 1000, 2000
@@ -198,3 +200,57 @@ def test_retention_takes_index_files_and_old_snapshots_along(tmp_path: Path) -> 
     assert not transaction_index_path(directory, first_base).exists()
     assert min(list_snapshots(directory)) >= partition.log.segments[0].base_offset
     assert partition.aborted_transactions(0, partition.log.log_end_offset) == []
+
+
+def test_compaction_removing_an_abort_marker_takes_its_transaction_out_of_the_index(tmp_path: Path) -> None:
+    """A read_committed consumer skips a producer's batches from an aborted transaction's first
+    offset until it meets the ABORT marker: listed without its marker, the aborted transaction
+    would hide the producer's later, committed batches (Kafka drops it from the cleaned index)."""
+    compacted = LogConfig(
+        segment_bytes=600,
+        index_interval_bytes=100,
+        file_delete_delay_ms=0,
+        cleanup_policy=("compact",),
+        min_cleanable_dirty_ratio=0.0,
+        delete_retention_ms=1_000,
+    )
+    partition = open_partition(tmp_path / "t-0", compacted)
+    produce(partition, data_batch(PID, 0, 0, transactional=True, key=b"a"))  # 0
+    abort_at = end_txn(partition, PID, commit=False)  # 1
+    produce(partition, data_batch(PID, 0, 1, transactional=True, key=b"k", value=b"later"))  # 2
+    end_txn(partition, PID, commit=True)  # 3
+    produce(partition, data_batch(OTHER, 0, 0, key=b"x"))  # 4
+    partition.log.update_high_watermark(partition.log.log_end_offset)
+    partition.on_high_watermark_updated(partition.log.high_watermark)
+    partition.log.roll(now_ms=0)
+    end = partition.log.log_end_offset
+    assert partition.aborted_transactions(0, end) == [AbortedTransaction(PID, 0, 1, 2)]
+    forgotten: list[int] = []
+
+    def forget(marker_offset: int) -> None:
+        stored = partition.log.read(0, 1 << 20, max_offset=end, min_one_batch=True).records
+        assert marker_offset in [h.base_offset for h in iter_batches(stored)]  # before the swap
+        forgotten.append(marker_offset)
+        partition.forget_aborted_transaction(marker_offset)
+
+    checkpoint = None
+    for index, now_ms in enumerate([0, 5_000]):  # the aborted batch goes, then (horizon) its marker
+        result = run_to_end(
+            clean_log_in_steps(
+                partition.log,
+                checkpoint=checkpoint,
+                now_ms=now_ms,
+                max_cleanable_offset=end,
+                force=index > 0,
+                forget_aborted=forget,
+            )
+        )
+        assert result is not None
+        checkpoint = result.next_dirty_offset
+        partition.sync_segments()
+    assert forgotten == [abort_at]
+    assert partition.aborted_transactions(0, end) == []
+    stored = partition.log.read(0, 1 << 20, max_offset=end, min_one_batch=True).records
+    assert [h.base_offset for h in iter_batches(stored)] == [2, 3, 4]
+    partition.close()
+    assert open_partition(tmp_path / "t-0", compacted, clean=True).aborted_transactions(0, end) == []

@@ -171,3 +171,16 @@ def test_segments_follow_the_log(tmp_path: Path) -> None:
     index.sync_segments([20, 30])  # retention deleted segment 0
     assert list(index.entries()) == ABORTS[2:]
     assert not transaction_index_path(tmp_path, 0).exists()
+
+
+def test_forget_drops_the_transaction_of_a_removed_marker(tmp_path: Path) -> None:
+    """Compaction removing an ABORT marker takes its transaction out of the index, on disk too."""
+    index = PartitionTransactionIndex(tmp_path, [0, 7, 20])
+    for entry in ABORTS:
+        index.append(entry)
+    index.forget(8)  # the marker of ABORTS[1], in segment 7
+    assert list(index.entries()) == [ABORTS[0], ABORTS[2]]
+    assert not transaction_index_path(tmp_path, 7).exists()  # its only entry went
+    index.forget(9)  # no marker there: nothing changes
+    assert list(PartitionTransactionIndex(tmp_path, [0, 7, 20]).entries()) == [ABORTS[0], ABORTS[2]]
+    assert index.collect(0, 30) == [ABORTS[0], ABORTS[2]]

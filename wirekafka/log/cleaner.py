@@ -39,17 +39,26 @@ pass), and it is then dropped by the tombstones' rule: its segment already clean
 ``delete.retention.ms``, so a ``read_committed`` consumer that read the transaction's records has
 that long to reach its marker. A marker that is the last entry of a producer still active (no
 data batch remembered, same epoch) stays: it carries the epoch that fences the producer's zombies.
+Before the segment without an ABORT marker replaces the old one, the caller's ``forget_aborted``
+takes the transaction out of the partition's aborted-transaction index, which the log layer does
+not hold: a ``read_committed`` consumer skips a producer's batches from an aborted transaction's
+first offset until it meets its ABORT marker.
 
-Gaps against Kafka: an emptied or aborted data batch is dropped even if it was a producer's last
-one (Kafka keeps it empty), and tombstones and markers expire by the rule above rather than
-KIP-534's per-batch delete horizon (so a log with no new dirty data keeps them until it has some).
+A producer's last data batch stays, as Kafka's cleaner keeps it (``RETAIN_EMPTY``): when all its
+records go (superseded, keyless, or of an aborted transaction), an empty batch with the same
+offsets, producer, epoch and sequence takes its place (``is_producers_last_batch``), so the
+producer's last sequence can still be read from the log. A pass drops an empty batch once its
+producer has written a later one or is gone.
+
+Gap against Kafka: tombstones and markers expire by the rule above rather than KIP-534's
+per-batch delete horizon (so a log with no new dirty data keeps them until it has some).
 """
 
 from __future__ import annotations
 
 import bisect
 import struct
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -61,7 +70,7 @@ from wirekafka.log.recovery import SegmentSettings
 from wirekafka.log.segment import CLEANED_SUFFIX, LogSegment
 from wirekafka.log.steps import Steps
 from wirekafka.records.batch import ATTRIBUTES_OFFSET, CRC_OFFSET, BatchHeader
-from wirekafka.records.builder import build_batch
+from wirekafka.records.builder import build_batch, build_empty_batch
 from wirekafka.records.control import ControlType
 from wirekafka.records.crc import crc32c
 from wirekafka.records.record import Record, iter_records
@@ -218,6 +227,13 @@ class ActiveProducer:
     producer_epoch: int
 
 
+def is_producers_last_batch(header: BatchHeader, active_producers: Mapping[int, ActiveProducer]) -> bool:
+    """Whether ``header`` is the last data batch the producer state remembers of an active
+    producer (Kafka's ``isBatchLastRecordOfProducer``), which a pass keeps, emptied if need be."""
+    active = active_producers.get(header.producer_id) if header.has_producer_id else None
+    return active is not None and active.last_data_offset == header.last_offset
+
+
 class MarkerRetention:
     """Which transaction markers a pass may remove (Kafka's ``CleanedTransactionMetadata``).
 
@@ -227,7 +243,7 @@ class MarkerRetention:
     """
 
     def __init__(self, active_producers: Mapping[int, ActiveProducer]) -> None:
-        self._active = active_producers
+        self.active_producers = active_producers
         self._committed: set[int] = set()  # producers with a committed batch since their last marker
         self._aborted: set[int] = set()  # producers with an aborted batch since their last marker
 
@@ -246,7 +262,7 @@ class MarkerRetention:
         met_aborted = producer_id in self._aborted
         self._committed.discard(producer_id)
         self._aborted.discard(producer_id)
-        active = self._active.get(producer_id)
+        active = self.active_producers.get(producer_id)
         if (
             active is not None
             and active.last_data_offset < 0
@@ -405,6 +421,7 @@ def clean_log_in_steps(
     max_keys: int = 5_000_000,
     force: bool = False,
     active_producers: Mapping[int, ActiveProducer] | None = None,
+    forget_aborted: Callable[[int], None] | None = None,
 ) -> Steps[CleanResult | None]:
     """One compaction pass over ``log`` if it is worth one (``None`` if not), a step per batch;
     ``steps.run_to_end`` runs it at once.
@@ -420,7 +437,10 @@ def clean_log_in_steps(
 
     ``force`` runs a pass regardless of the dirty ratio, even with no dirty data at all; such a
     pass only drops expired tombstones and markers from the clean section. ``active_producers``
-    is the partition's producer state (by producer id): their last markers are kept.
+    is the partition's producer state (by producer id): their last batches and markers are kept.
+    ``forget_aborted`` is called with the offset of each ABORT marker the pass removes, before the
+    segments without it replace the old ones: the partition's aborted-transaction index must not
+    list a transaction whose marker is gone (``PartitionTransactions.forget_aborted_transaction``).
     """
     config = log.config
     section = cleanable_section(
@@ -449,7 +469,9 @@ def clean_log_in_steps(
         if not log.holds(group):
             return None
         try:
-            cleaned = yield from _clean_group(log, group, offsets, fates, markers, first_dirty, now_ms, stats)
+            cleaned = yield from _clean_group(
+                log, group, offsets, fates, markers, first_dirty, now_ms, stats, forget_aborted
+            )
         except LogClosedError:
             return None
         if not (yield from log.replace_segments(cleaned, group)):
@@ -472,6 +494,7 @@ def _clean_group(
     first_dirty: int,
     now_ms: int,
     stats: list[int],
+    forget_aborted: Callable[[int], None] | None,
 ) -> Steps[LogSegment]:
     """The ``.cleaned`` segment that replaces ``group`` (not yet flushed: the swap does it), a
     step per batch. If the steps stop early (an error, or the caller closes them), the
@@ -492,6 +515,13 @@ def _clean_group(
                     # Markers expire like tombstones, once nothing of their transaction is left.
                     if markers.removable(header) and not retain_tombstones:
                         stats[2] += header.records_count
+                        marker = end_transaction_marker(header)
+                        if (
+                            forget_aborted is not None
+                            and marker is not None
+                            and marker.control_type == ControlType.ABORT
+                        ):
+                            forget_aborted(header.base_offset)
                         continue
                     fate = Fate.COMMITTED  # kept whole
                 else:
@@ -502,6 +532,11 @@ def _clean_group(
                 )
                 stats[2] += read
                 stats[3] += kept_count
+                if kept_count == 0 and not header.is_control:
+                    # Nothing left of a data batch (or emptied by an earlier pass): Kafka's
+                    # RETAIN_EMPTY for a producer's last, DELETE_EMPTY otherwise.
+                    producers = markers.active_producers
+                    kept = build_empty_batch(header) if is_producers_last_batch(header, producers) else None
                 if kept is None:
                     continue
                 stats[1] += len(kept)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -286,20 +286,25 @@ class LogManager:
         now_ms: int,
         max_cleanable_offsets: Mapping[TopicPartition, int] | None = None,
         active_producers: Mapping[TopicPartition, Mapping[int, ActiveProducer]] | None = None,
+        forget_aborted: Mapping[TopicPartition, Callable[[int], None]] | None = None,
     ) -> dict[TopicPartition, CleanResult]:
         """One compaction pass over every compacted log worth cleaning, at once.
 
         ``max_cleanable_offsets`` gives each partition's last stable offset; without an entry
         the log's high watermark bounds the pass. ``active_producers`` gives each partition's
-        producer state, whose last markers the passes keep (``cleaner.MarkerRetention``).
+        producer state, whose last batches and markers the passes keep; ``forget_aborted`` each
+        partition's hook for the ABORT markers a pass removes (``cleaner.clean_log_in_steps``).
         """
-        return run_to_end(self.clean_logs_in_steps(now_ms, max_cleanable_offsets, active_producers))
+        return run_to_end(
+            self.clean_logs_in_steps(now_ms, max_cleanable_offsets, active_producers, forget_aborted)
+        )
 
     def clean_logs_in_steps(
         self,
         now_ms: int,
         max_cleanable_offsets: Mapping[TopicPartition, int] | None = None,
         active_producers: Mapping[TopicPartition, Mapping[int, ActiveProducer]] | None = None,
+        forget_aborted: Mapping[TopicPartition, Callable[[int], None]] | None = None,
     ) -> Steps[dict[TopicPartition, CleanResult]]:
         """:meth:`clean_logs`, pausing after every batch (``cleaner.clean_log_in_steps``): logs
         created or deleted meanwhile are cleaned next time or skipped."""
@@ -314,6 +319,7 @@ class LogManager:
                 max_cleanable_offset=(max_cleanable_offsets or {}).get(topic_partition),
                 max_keys=self.manager_config.cleaner_max_keys,
                 active_producers=(active_producers or {}).get(topic_partition),
+                forget_aborted=(forget_aborted or {}).get(topic_partition),
             )
             if result is not None and self._logs.get(topic_partition) is log:
                 self._cleaner_offsets[topic_partition] = result.next_dirty_offset

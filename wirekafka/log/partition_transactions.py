@@ -261,6 +261,14 @@ class PartitionTransactions:
                     delete_snapshot(log.directory, offset)
         self.state.on_log_start_offset_incremented(log.log_start_offset)
 
+    def forget_aborted_transaction(self, marker_offset: int) -> None:
+        """Compaction is about to remove the ABORT marker at ``marker_offset`` (none of its
+        transaction's batches are left): its transaction leaves the index first. A
+        ``read_committed`` consumer skips a producer's batches from an aborted transaction's first
+        offset until it meets the ABORT marker; listed without its marker, the transaction would
+        hide every later batch of the producer."""
+        self.index.forget(marker_offset)
+
     def maintain(self, now_ms: int) -> list[int]:
         """Periodic work: expire idle producers (``producer.id.expiration.ms``), follow deleted
         segments. Returns the expired producer ids."""

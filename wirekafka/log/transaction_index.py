@@ -135,6 +135,16 @@ class TransactionIndex:
                 return True
         return False
 
+    def remove(self, marker_offset: int) -> bool:
+        """Drop the entry whose marker is at ``marker_offset``; whether there was one."""
+        position = bisect.bisect_left(self._last_offsets, marker_offset)
+        if position == len(self._last_offsets) or self._last_offsets[position] != marker_offset:
+            return False
+        del self._entries[position]
+        del self._last_offsets[position]
+        self._rewrite()
+        return True
+
     def truncate_to(self, offset: int) -> None:
         """Drop the entries whose marker is at or above ``offset``."""
         keep = bisect.bisect_left(self._last_offsets, offset)
@@ -234,6 +244,13 @@ class PartitionTransactionIndex:
             if self._indexes[base].collect(fetch_offset, upper_bound, found):
                 break
         return found
+
+    def forget(self, marker_offset: int) -> None:
+        """Drop the aborted transaction whose ABORT marker is at ``marker_offset`` (compaction
+        removes the marker)."""
+        for index in self._indexes.values():
+            if index.remove(marker_offset):
+                return
 
     def truncate_to(self, offset: int) -> None:
         """Drop every entry whose marker is at or above ``offset``."""

@@ -19,6 +19,7 @@ from typing import Final
 from .batch import (
     ATTRIBUTES_OFFSET,
     BATCH_HEADER_SIZE,
+    CONTROL_FLAG,
     CRC_OFFSET,
     HEADER_STRUCT,
     LOG_OVERHEAD,
@@ -27,6 +28,8 @@ from .batch import (
     NO_PRODUCER_EPOCH,
     NO_PRODUCER_ID,
     NO_SEQUENCE,
+    TRANSACTIONAL_FLAG,
+    BatchHeader,
     Compression,
     TimestampType,
 )
@@ -35,7 +38,7 @@ from .crc import crc32c
 from .record import Header, Record
 from .varint import write_varint
 
-__all__ = ["BatchBuilder", "build_batch"]
+__all__ = ["BatchBuilder", "build_batch", "build_empty_batch"]
 
 _CRC: Final = struct.Struct(">I")
 _INT32_MAX: Final = 0x7FFFFFFF
@@ -211,3 +214,38 @@ def build_batch(
             record.key, record.value, record.headers, timestamp=record.timestamp, offset=record.offset
         )
     return builder.build()
+
+
+def build_empty_batch(header: BatchHeader) -> bytes:
+    """``header``'s batch with no records left: same offsets, producer, sequence and flags.
+
+    This is what Kafka's cleaner writes (``DefaultRecordBatch.writeEmptyHeader``) for a producer's
+    last batch whose records all went: the batch must stay so that the producer's last sequence
+    and epoch can still be read from the log. As Kafka's: uncompressed, and both timestamps are
+    the batch's ``max_timestamp``.
+    """
+    attributes = (
+        (int(header.timestamp_type) << 3)
+        | (TRANSACTIONAL_FLAG if header.is_transactional else 0)
+        | (CONTROL_FLAG if header.is_control else 0)
+    )
+    batch = bytearray(BATCH_HEADER_SIZE)
+    HEADER_STRUCT.pack_into(
+        batch,
+        0,
+        header.base_offset,
+        BATCH_HEADER_SIZE - LOG_OVERHEAD,
+        header.partition_leader_epoch,
+        MAGIC_V2,
+        0,  # crc, computed below
+        attributes,
+        header.last_offset_delta,
+        header.max_timestamp,
+        header.max_timestamp,
+        header.producer_id,
+        header.producer_epoch,
+        header.base_sequence,
+        0,
+    )
+    _CRC.pack_into(batch, CRC_OFFSET, crc32c(memoryview(batch)[ATTRIBUTES_OFFSET:]))
+    return bytes(batch)

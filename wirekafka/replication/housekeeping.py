@@ -135,8 +135,13 @@ class Housekeeping:
             for tp, hosted in hosted_partitions.items()
             if hosted.config.compact
         }
+        forget_aborted = {
+            tp: hosted.transactions.forget_aborted_transaction
+            for tp, hosted in hosted_partitions.items()
+            if hosted.config.compact
+        }
         results = await run_in_slices(
-            self._log_manager.clean_logs_in_steps(now_ms, bounds, producers),
+            self._log_manager.clean_logs_in_steps(now_ms, bounds, producers, forget_aborted),
             self._config.cleaner_slice_seconds,
         )
         partitions = self._partitions()
