@@ -63,31 +63,6 @@ def serve(
     log_level: str,
 ) -> None:
     """Run a single broker (and controller) node until Ctrl-C."""
-    # Starting allocates ~40k objects that live as long as the process (modules, classes, compiled
-    # codecs) and almost no garbage cycles; with the collector on, ~85 collections walked them
-    # again and again, ~20 ms of the start. It is off until the broker is fully started, when
-    # ``_serve`` freezes what exists and turns it back on (and here, if the start fails).
-    gc.disable()
-    try:
-        _run_broker(listen, advertised_listener, data_dir, node_id, config_file, overrides, log_level)
-    finally:
-        gc.enable()
-
-
-def _run_broker(
-    listen: str | None,
-    advertised_listener: str | None,
-    data_dir: Path | None,
-    node_id: int | None,
-    config_file: Path | None,
-    overrides: tuple[str, ...],
-    log_level: str,
-) -> None:
-    import trio
-
-    from wirekafka.config import BrokerConfig, ConfigError
-
-    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     pairs = list(overrides)
     if listen:
         pairs.append(f"listeners=PLAINTEXT://{listen}")
@@ -97,6 +72,24 @@ def _run_broker(
         pairs.append(f"log.dirs={data_dir}")
     if node_id is not None:
         pairs.append(f"node.id={node_id}")
+    # Starting allocates ~40k objects that live as long as the process (modules, classes, compiled
+    # codecs) and almost no garbage cycles; with the collector on, ~85 collections walked them
+    # again and again, ~20 ms of the start. It is off until the broker is fully started, when
+    # ``_serve`` freezes what exists and turns it back on (and here, if the start fails).
+    gc.disable()
+    try:
+        _run_broker(config_file, pairs, log_level)
+    finally:
+        gc.enable()
+
+
+def _run_broker(config_file: Path | None, pairs: list[str], log_level: str) -> None:
+    """Build the broker from ``server.properties`` and ``key=value`` pairs, and serve it."""
+    import trio
+
+    from wirekafka.config import BrokerConfig, ConfigError
+
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         config = BrokerConfig.from_sources(config_file, pairs)
         from wirekafka.broker.broker import Broker

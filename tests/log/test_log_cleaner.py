@@ -391,13 +391,20 @@ def one_pass(log: PartitionLog, active: dict[int, ActiveProducer] | None, *, now
     assert result is not None
 
 
-def test_a_producers_last_batch_stays_empty_when_its_records_go(tmp_path: Path) -> None:
-    """Its last sequence must stay readable from the log, so the batch stays without records."""
-    log = txn_log(tmp_path)
+def emptied_last_batch(log: PartitionLog) -> int:
+    """Producer 7's last batch (sequence 4), whose one record a later write of its key supersedes,
+    after a pass with the producer active; returns the batch's offset."""
     last = idempotent_put(log, b"k", b"old", producer_id=7, sequence=4)
     log.append(batch([b"newer"], keys=[b"k"]), leader_epoch=0, now_ms=0)
     close_segment(log)
     one_pass(log, {7: ActiveProducer(last_data_offset=last, producer_epoch=0)})
+    return last
+
+
+def test_a_producers_last_batch_stays_empty_when_its_records_go(tmp_path: Path) -> None:
+    """Its last sequence must stay readable from the log, so the batch stays without records."""
+    log = txn_log(tmp_path)
+    last = emptied_last_batch(log)
     kept = stored_batches(log)[last]
     assert (kept.records_count, kept.producer_id, kept.last_offset, kept.last_sequence) == (0, 7, last, 4)
     assert values_by_key(log) == {b"k": [b"newer"], b"p": [b"plain"]}
@@ -417,12 +424,9 @@ def test_a_batch_not_the_last_of_an_active_producer_goes(tmp_path: Path) -> None
 
 def test_an_empty_batch_goes_once_its_producer_has_written_again(tmp_path: Path) -> None:
     log = txn_log(tmp_path)
-    last = idempotent_put(log, b"k", b"old", producer_id=7, sequence=0)
-    log.append(batch([b"newer"], keys=[b"k"]), leader_epoch=0, now_ms=0)
-    close_segment(log)
-    one_pass(log, {7: ActiveProducer(last_data_offset=last, producer_epoch=0)})
+    last = emptied_last_batch(log)
     assert stored_batches(log)[last].records_count == 0
-    later = idempotent_put(log, b"j", b"again", producer_id=7, sequence=1)
+    later = idempotent_put(log, b"j", b"again", producer_id=7, sequence=5)
     close_segment(log)
     one_pass(log, {7: ActiveProducer(last_data_offset=later, producer_epoch=0)})
     assert last not in stored_batches(log)

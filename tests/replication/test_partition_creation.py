@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -89,11 +91,19 @@ async def test_creating_partitions_leaves_the_event_loop_serving(
         nursery.cancel_scope.cancel()
 
 
-async def test_the_prepared_log_is_the_one_hosted(tmp_path: Path) -> None:
-    broker = FakeBroker(tmp_path / "data")
+@asynccontextmanager
+async def running_manager(data_dir: Path) -> AsyncIterator[tuple[FakeBroker, ReplicaManager]]:
+    """A replica manager following a fake broker's images, run until the block ends."""
+    broker = FakeBroker(data_dir)
     manager = ReplicaManager(broker.config, metadata=broker)  # type: ignore[arg-type]
     async with trio.open_nursery() as nursery:
         await nursery.start(manager.run)
+        yield broker, manager
+        nursery.cancel_scope.cancel()
+
+
+async def test_the_prepared_log_is_the_one_hosted(tmp_path: Path) -> None:
+    async with running_manager(tmp_path / "data") as (broker, manager):
         (prepare,) = broker.preparers
         new = image(topic("t", partitions=2, leader_epoch=3))
         await prepare(new)
@@ -106,17 +116,12 @@ async def test_the_prepared_log_is_the_one_hosted(tmp_path: Path) -> None:
             assert manager.log_manager.get_log(TopicPartition("t", index)) is prepared[index]
             assert hosted.log.leader_epoch_cache.latest_epoch == 3
         assert manager._prepared == {}
-        nursery.cancel_scope.cancel()
 
 
 async def test_logs_prepared_but_never_published_are_closed_at_shutdown(tmp_path: Path) -> None:
-    broker = FakeBroker(tmp_path / "data")
-    manager = ReplicaManager(broker.config, metadata=broker)  # type: ignore[arg-type]
-    async with trio.open_nursery() as nursery:
-        await nursery.start(manager.run)
+    async with running_manager(tmp_path / "data") as (broker, manager):
         await broker.preparers[0](image(topic("t")))
         (log,) = (prepared.log for prepared in manager._prepared.values())
-        nursery.cancel_scope.cancel()
     with pytest.raises(LogClosedError):
         log.read(0, 1024, max_offset=0, min_one_batch=True)
 
@@ -124,14 +129,10 @@ async def test_logs_prepared_but_never_published_are_closed_at_shutdown(tmp_path
 async def test_a_creation_that_fails_on_the_worker_is_left_to_host(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    broker = FakeBroker(tmp_path / "data")
-    manager = ReplicaManager(broker.config, metadata=broker)  # type: ignore[arg-type]
-
     def fails(*args: Any, **kwargs: Any) -> Any:
         raise OSError("disk on fire")
 
-    async with trio.open_nursery() as nursery:
-        await nursery.start(manager.run)
+    async with running_manager(tmp_path / "data") as (broker, manager):
         with monkeypatch.context() as patched:
             patched.setattr(manager.log_manager, "create_log", fails)
             await broker.preparers[0](image(topic("t")))
@@ -139,7 +140,6 @@ async def test_a_creation_that_fails_on_the_worker_is_left_to_host(
         broker.publish(image(topic("t")))
         hosted = manager.partition("t", 0)
         assert hosted is not None and hosted.log.directory == tmp_path / "data" / "t-0"
-        nursery.cancel_scope.cancel()
 
 
 def test_nothing_is_prepared_before_the_manager_starts(tmp_path: Path) -> None:
