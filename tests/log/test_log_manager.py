@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from wirekafka.log import log_manager as log_manager_module
 from wirekafka.log.config import LogConfig, LogManagerConfig
 from wirekafka.log.log_manager import CLEAN_SHUTDOWN_FILE, INITIAL_TASK_DELAY_MS, LogManager
 from wirekafka.log.meta_properties import MetaPropertiesError, read_meta_properties
@@ -92,6 +93,25 @@ def test_delete_log_renames_now_and_removes_after_the_delay(tmp_path: Path) -> N
     assert manager.delete_expired_dirs(61_000) == 1
     assert not [name for name in os.listdir(tmp_path) if name.endswith("-delete")]
     assert not manager.delete_log(TopicPartition("missing", 0), now_ms=0)
+
+
+def test_delete_logs_renames_every_log_with_one_fsync_of_the_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manager = LogManager(tmp_path, LogConfig(file_delete_delay_ms=60_000))
+    manager.startup(0)
+    for topic_partition in (ORDERS_0, ORDERS_1):
+        manager.get_or_create_log(topic_partition, now_ms=0).append(batch([b"a"]), leader_epoch=0, now_ms=0)
+    synced: list[Path] = []
+    monkeypatch.setattr(log_manager_module, "fsync_directory", synced.append)
+    deleted = manager.delete_logs([ORDERS_0, TopicPartition("missing", 0), ORDERS_1], now_ms=1_000)
+    assert deleted == 2 and synced == [tmp_path]
+    assert sorted(name.split(".")[0] for name in os.listdir(tmp_path) if name.endswith("-delete")) == [
+        "orders-0",
+        "orders-1",
+    ]
+    assert manager.get_log(ORDERS_0) is None and manager.get_log(ORDERS_1) is None
+    assert manager.delete_logs([TopicPartition("missing", 0)], now_ms=1_000) == 0 and synced == [tmp_path]
 
 
 def test_leftover_delete_directories_are_removed_after_startup_delay(tmp_path: Path) -> None:

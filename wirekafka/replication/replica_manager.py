@@ -316,6 +316,7 @@ class ReplicaManager:
         if self._metadata is not None and self._metadata.config is not self.config:
             self._adopt_broker_config(self._metadata.config)
         now = self._now_ms()
+        gone: list[TopicPartition] = []
         for topic_partition, hosted in list(self._partitions.items()):
             topic = image.topics.get(topic_partition.topic)
             assignment = topic.partitions.get(topic_partition.partition) if topic is not None else None
@@ -325,7 +326,9 @@ class ReplicaManager:
                 or assignment is None
                 or self.node_id not in assignment.replicas
             ):
-                self._stop_hosting(topic_partition, now)
+                self._stop_hosting(topic_partition)
+                gone.append(topic_partition)
+        self.log_manager.delete_logs(gone, now_ms=now)
         for name, topic in image.topics.items():
             if name == METADATA_TOPIC:
                 continue
@@ -428,14 +431,14 @@ class ReplicaManager:
         elif was_leader and not state.is_leader:
             self._tell_leadership(hosted, None)
 
-    def _stop_hosting(self, topic_partition: TopicPartition, now_ms: int) -> None:
+    def _stop_hosting(self, topic_partition: TopicPartition) -> None:
+        """Stop serving the partition and wake its waiters; the caller deletes its log."""
         hosted = self._partitions.pop(topic_partition)
         was_leader = hosted.state.is_leader
         hosted.state.leader_id = -1
         hosted.wake_all()
         if was_leader:
             self._tell_leadership(hosted, None)
-        self.log_manager.delete_log(topic_partition, now_ms=now_ms)
 
     def _tell_leadership(self, hosted: HostedPartition, leader_epoch: int | None) -> None:
         for listener in list(self._leadership_listeners):
