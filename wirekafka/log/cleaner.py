@@ -65,7 +65,7 @@ from enum import Enum
 from wirekafka.log.config import LONG_MAX
 from wirekafka.log.errors import LogClosedError
 from wirekafka.log.partition_log import PartitionLog
-from wirekafka.log.producer_state import end_transaction_marker
+from wirekafka.log.producer_state import EndTransactionMarker, end_transaction_marker
 from wirekafka.log.recovery import SegmentSettings
 from wirekafka.log.segment import CLEANED_SUFFIX, LogSegment
 from wirekafka.log.steps import Steps
@@ -255,8 +255,9 @@ class MarkerRetention:
         elif fate is Fate.COMMITTED:
             self._committed.add(header.producer_id)
 
-    def removable(self, marker_batch: BatchHeader) -> bool:
-        """Whether ``marker_batch`` (a control batch) may go, its horizon aside."""
+    def removable(self, marker_batch: BatchHeader, marker: EndTransactionMarker | None) -> bool:
+        """Whether ``marker_batch`` (a control batch holding ``marker``, as
+        ``end_transaction_marker`` reads it) may go, its horizon aside."""
         producer_id = marker_batch.producer_id
         met_committed = producer_id in self._committed
         met_aborted = producer_id in self._aborted
@@ -269,7 +270,6 @@ class MarkerRetention:
             and active.producer_epoch == marker_batch.producer_epoch
         ):
             return False  # the producer's last entry: its epoch fences zombies
-        marker = end_transaction_marker(marker_batch)
         if marker is None:
             return marker_batch.records_count == 0  # emptied already; else not a transaction marker
         if marker.control_type == ControlType.COMMIT:
@@ -513,9 +513,9 @@ def _clean_group(
                 stats[0] += header.size_in_bytes
                 if header.is_control:
                     # Markers expire like tombstones, once nothing of their transaction is left.
-                    if markers.removable(header) and not retain_tombstones:
+                    marker = end_transaction_marker(header)
+                    if markers.removable(header, marker) and not retain_tombstones:
                         stats[2] += header.records_count
-                        marker = end_transaction_marker(header)
                         if (
                             forget_aborted is not None
                             and marker is not None

@@ -292,23 +292,10 @@ class LogManager:
         """fsync segments rolled since the last pass (Kafka flushes them asynchronously)."""
         return sum(1 for log in self._logs.values() if log.flush_rolled_segments())
 
-    def clean_logs(
-        self,
-        now_ms: int,
-        max_cleanable_offsets: Mapping[TopicPartition, int] | None = None,
-        active_producers: Mapping[TopicPartition, Mapping[int, ActiveProducer]] | None = None,
-        forget_aborted: Mapping[TopicPartition, Callable[[int], None]] | None = None,
-    ) -> dict[TopicPartition, CleanResult]:
-        """One compaction pass over every compacted log worth cleaning, at once.
-
-        ``max_cleanable_offsets`` gives each partition's last stable offset; without an entry
-        the log's high watermark bounds the pass. ``active_producers`` gives each partition's
-        producer state, whose last batches and markers the passes keep; ``forget_aborted`` each
-        partition's hook for the ABORT markers a pass removes (``cleaner.clean_log_in_steps``).
-        """
-        return run_to_end(
-            self.clean_logs_in_steps(now_ms, max_cleanable_offsets, active_producers, forget_aborted)
-        )
+    def clean_logs(self, now_ms: int) -> dict[TopicPartition, CleanResult]:
+        """One compaction pass over every compacted log worth cleaning, at once, each bounded by
+        its high watermark and with no producer state (:meth:`maintain`, a log manager alone)."""
+        return run_to_end(self.clean_logs_in_steps(now_ms))
 
     def clean_logs_in_steps(
         self,
@@ -317,8 +304,15 @@ class LogManager:
         active_producers: Mapping[TopicPartition, Mapping[int, ActiveProducer]] | None = None,
         forget_aborted: Mapping[TopicPartition, Callable[[int], None]] | None = None,
     ) -> Steps[dict[TopicPartition, CleanResult]]:
-        """:meth:`clean_logs`, pausing after every batch (``cleaner.clean_log_in_steps``): logs
-        created or deleted meanwhile are cleaned next time or skipped."""
+        """One compaction pass over every compacted log worth cleaning, pausing after every batch
+        (``cleaner.clean_log_in_steps``): logs created or deleted meanwhile are cleaned next time
+        or skipped.
+
+        ``max_cleanable_offsets`` gives each partition's last stable offset; without an entry
+        the log's high watermark bounds the pass. ``active_producers`` gives each partition's
+        producer state, whose last batches and markers the passes keep; ``forget_aborted`` each
+        partition's hook for the ABORT markers a pass removes.
+        """
         results: dict[TopicPartition, CleanResult] = {}
         for topic_partition, log in list(self._logs.items()):
             if not log.config.compact or log.is_closed:

@@ -127,19 +127,15 @@ class Housekeeping:
             return
         hosted_partitions = self._partitions()
         bounds = {tp: hosted.last_stable_offset for tp, hosted in hosted_partitions.items()}
-        producers = {
-            tp: {
-                producer_id: ActiveProducer(entry.last_data_offset, entry.producer_epoch)
-                for producer_id, entry in hosted.transactions.state.producers.items()
-            }
-            for tp, hosted in hosted_partitions.items()
-            if hosted.config.compact
-        }
-        forget_aborted = {
-            tp: hosted.transactions.forget_aborted_transaction
-            for tp, hosted in hosted_partitions.items()
-            if hosted.config.compact
-        }
+        producers: dict[TopicPartition, dict[int, ActiveProducer]] = {}
+        forget_aborted: dict[TopicPartition, Callable[[int], None]] = {}
+        for tp, hosted in hosted_partitions.items():
+            if hosted.config.compact:
+                producers[tp] = {
+                    producer_id: ActiveProducer(entry.last_data_offset, entry.producer_epoch)
+                    for producer_id, entry in hosted.transactions.state.producers.items()
+                }
+                forget_aborted[tp] = hosted.transactions.forget_aborted_transaction
         results = await run_in_slices(
             self._log_manager.clean_logs_in_steps(now_ms, bounds, producers, forget_aborted),
             self._config.cleaner_slice_seconds,
