@@ -11,13 +11,14 @@ It prints, for the targets of issue 3 (2-core machine):
 
 (a) **startup**: from just before ``fork``/``exec`` of ``wirekafka serve`` to the first
     ApiVersions response over a raw socket (the client connects as soon as the port accepts and
-    retries every millisecond). Repeated ``--startup-runs`` times, min / median, in two
-    setups: as the dev venv runs (``PYTHONDONTWRITEBYTECODE=1``: wirekafka's own modules are
-    compiled from source on every start) and as an installed package runs (every module's
-    ``.pyc`` present: ``PYTHONPYCACHEPREFIX`` points at a temp dir filled by a warm-up run, so
-    nothing is written into the tree). Target <= 300 ms. A *floor* line follows: the same
-    interpreter until it has imported only trio and click (exit not counted, as for the broker),
-    measured right after, so the VM's drift shows.
+    retries every millisecond). Repeated ``--startup-runs`` times, min / median, in turns
+    between the setups: the dev venv as it runs (editable, ``PYTHONDONTWRITEBYTECODE=1``:
+    wirekafka's own modules are compiled from source on every start), and for each
+    ``--startup-python`` (default: the interpreter this venv was made from) a fresh venv into
+    which ``pip install .`` installed the project, as the README does (pip writes every
+    ``.pyc``). Target <= 300 ms. Each setup has a *floor* line: its interpreter until it has
+    imported only trio and click (exit not counted, as for the broker), measured in the same
+    turn, so the VM's drift shows.
 (b) **idle RSS** (``VmRSS`` of ``/proc/<pid>/status``) after startup, after a few requests, and
     after the connection load. Target <= 40 MB, read as 40 MiB (the unit of /proc and ps);
     the figures are also printed in SI megabytes.
@@ -68,6 +69,7 @@ from typing import Any
 from wirekafka.protocol.framing import RequestHeader, decode_response, encode_request
 from wirekafka.protocol.messages import by_name
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
 API_VERSIONS = 18
 METADATA = 3
 API_VERSIONS_VERSION = 3  # what kafka-python 3 and librdkafka send first
@@ -588,7 +590,9 @@ def run_load(
 # -- the figures ----------------------------------------------------------------------------------
 
 
-def measure_startup(runs: int, env: dict[str, str]) -> tuple[list[float], list[float]]:
+def measure_startup(
+    runs: int, env: dict[str, str], prefix: list[str] | None = None
+) -> tuple[list[float], list[float]]:
     """(wall seconds to the first answer, CPU seconds the broker had used by then) per run.
 
     The CPU figure is what the startup costs on an idle core; the wall figure also contains
@@ -596,7 +600,7 @@ def measure_startup(runs: int, env: dict[str, str]) -> tuple[list[float], list[f
     """
     times, cpu = [], []
     for _ in range(runs):
-        with started_broker(env) as broker:
+        with started_broker(env, prefix=prefix) as broker:
             times.append(wait_ready(broker))
             cpu.append(cpu_seconds(broker.pid))
     return times, cpu
@@ -606,8 +610,8 @@ FLOOR_PROGRAM = "import sys, trio, click; sys.stdout.write('ready\\n'); sys.stdo
 """The floor's child: import what ``wirekafka serve`` cannot do without, say so, and wait."""
 
 
-def dependency_floor(runs: int, env: dict[str, str]) -> list[float]:
-    """Seconds from spawning this interpreter to its having imported trio and click, per run.
+def dependency_floor(runs: int, env: dict[str, str], python: str = sys.executable) -> list[float]:
+    """Seconds from spawning ``python`` to its having imported trio and click, per run.
 
     The part of the startup figure wirekafka cannot shrink: this VM's speed drifts by 1.25x and
     more within an hour, so the floor is measured in the same breath as the broker, and what
@@ -619,7 +623,7 @@ def dependency_floor(runs: int, env: dict[str, str]) -> list[float]:
     for _ in range(runs):
         started = time.perf_counter()
         child = subprocess.Popen(
-            [sys.executable, "-c", FLOOR_PROGRAM],
+            [python, "-c", FLOOR_PROGRAM],
             env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -637,34 +641,110 @@ def dependency_floor(runs: int, env: dict[str, str]) -> list[float]:
     return times
 
 
-def startup_figures(runs: int) -> None:
-    print(f"(a) startup: process start -> first ApiVersions answered, {runs} runs (target <= 300 ms)")
-    dev_env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    with tempfile.TemporaryDirectory(prefix="wirekafka-pycache-") as cache:
-        installed_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        installed_env["PYTHONPYCACHEPREFIX"] = cache
-        measure_startup(1, installed_env)  # warm-up: writes every module's .pyc into the cache dir
-        setups = [
-            ("dev venv (PYTHONDONTWRITEBYTECODE=1)", dev_env),
-            ("installed (all .pyc present)", installed_env),
+@contextlib.contextmanager
+def installed_venv(base_python: str) -> Iterator[Path | None]:
+    """A fresh venv of ``base_python`` holding wirekafka as the README installs it, or ``None``
+    (with the reason printed) when it cannot be made; removed afterwards.
+
+    ``pip install .`` (not editable, so no import hook of an editable install; pip writes every
+    module's ``.pyc``) is what a user's ``wirekafka serve`` runs from: the figure the target is
+    about. pip fetches the dependencies from the package index.
+    """
+    root = Path(tempfile.mkdtemp(prefix="wirekafka-bench-venv-"))
+    try:
+        steps = [
+            [base_python, "-m", "venv", str(root)],
+            [str(root / "bin" / "python"), "-m", "pip", "install", "-q", str(REPO_ROOT)],
         ]
-        for label, env in setups:
-            times, cpu = measure_startup(runs, env)
-            verdict = "met" if statistics.median(times) <= 0.300 else "MISSED"
-            print(
-                f"    {label:<38} wall min {1000 * min(times):4.0f} ms  median "
-                f"{1000 * statistics.median(times):4.0f} ms  max {1000 * max(times):4.0f} ms   [{verdict}]"
-            )
-            print(
-                f"    {'':<38} CPU  min {1000 * min(cpu):4.0f} ms  median {1000 * statistics.median(cpu):4.0f} ms"
-                " (user+sys of the broker when it answered)"
-            )
-        floor = dependency_floor(runs, installed_env)
-        label = "floor: python importing trio, click"
-        print(
-            f"    {label:<38} wall min {1000 * min(floor):4.0f} ms  median "
-            f"{1000 * statistics.median(floor):4.0f} ms (start to imported; no wirekafka)"
-        )
+        for step in steps:
+            done = subprocess.run(step, capture_output=True, text=True, timeout=900)
+            if done.returncode != 0:
+                print(f"    (cannot install into a venv of {base_python}: {done.stderr.strip()[-300:]})")
+                yield None
+                return
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def interpreter_label(python: str) -> str:
+    """``/usr/bin/python3.11 (3.11.2)``: which build a figure was measured with."""
+    version = subprocess.run(
+        [python, "-c", "import platform; print(platform.python_version())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    return f"{python} ({version})"
+
+
+def print_startup(label: str, times: list[float], cpu: list[float]) -> None:
+    verdict = "met" if statistics.median(times) <= 0.300 else "MISSED"
+    print(
+        f"    {label:<38} wall min {1000 * min(times):4.0f} ms  median "
+        f"{1000 * statistics.median(times):4.0f} ms  max {1000 * max(times):4.0f} ms   [{verdict}]"
+    )
+    print(
+        f"    {'':<38} CPU  min {1000 * min(cpu):4.0f} ms  median {1000 * statistics.median(cpu):4.0f} ms"
+        " (user+sys of the broker when it answered)"
+    )
+
+
+def print_floor(floor: list[float]) -> None:
+    label = "floor: python importing trio, click"
+    print(
+        f"    {label:<38} wall min {1000 * min(floor):4.0f} ms  median "
+        f"{1000 * statistics.median(floor):4.0f} ms (start to imported; no wirekafka)"
+    )
+
+
+def startup_figures(runs: int, interpreters: list[str]) -> None:
+    """The dev venv's start, then, per interpreter, the start of a ``pip install .`` of it.
+
+    How fast the interpreter itself runs decides most of the figure: on this VM pyenv's build of
+    3.11 (no profile-guided optimisation, ``--enable-shared``) needs ~1.4x the time of Debian's
+    for the same work, so every setup prints its own floor. The setups take turns, one start
+    each, so the VM's drift shows in all of them alike.
+    """
+    print(f"(a) startup: process start -> first ApiVersions answered, {runs} runs (target <= 300 ms)")
+    clean_env = {
+        k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")
+    }
+    dev_env = dict(clean_env, PYTHONDONTWRITEBYTECODE="1")
+    # (heading, env, serve command, python of the floor)
+    setups: list[tuple[str, dict[str, str], list[str] | None, str]] = [
+        (
+            f"dev venv (editable, PYTHONDONTWRITEBYTECODE=1), {interpreter_label(sys.executable)}",
+            dev_env,
+            None,
+            sys.executable,
+        ),
+    ]
+    with contextlib.ExitStack() as stack:
+        for base in interpreters:
+            venv = stack.enter_context(installed_venv(base))
+            if venv is not None:
+                command = [str(venv / "bin" / "wirekafka")]
+                measure_startup(1, clean_env, command)  # warm-up: the OS's file cache, any missing .pyc
+                setups.append(
+                    (
+                        f"pip install . into a fresh venv of {interpreter_label(base)}",
+                        clean_env,
+                        command,
+                        str(venv / "bin" / "python"),
+                    )
+                )
+        figures: list[tuple[list[float], list[float], list[float]]] = [([], [], []) for _ in setups]
+        for _ in range(runs):
+            for (_, env, command, python), (times, cpu, floor) in zip(setups, figures, strict=True):
+                run_times, run_cpu = measure_startup(1, env, command)
+                times += run_times
+                cpu += run_cpu
+                floor += dependency_floor(1, env, python)
+    for (heading, *_), (times, cpu, floor) in zip(setups, figures, strict=True):
+        print(f"  {heading}")
+        print_startup("wirekafka serve", times, cpu)
+        print_floor(floor)
 
 
 def print_rss(label: str, pid: int | None, *, idle: bool = True) -> float | None:
@@ -943,6 +1023,14 @@ def main() -> None:
     parser.add_argument("--idle-seconds", type=float, default=10.0, help="idle CPU check after the load")
     parser.add_argument("--quick", action="store_true", help="3 startup runs, 2 s of load")
     parser.add_argument("--skip-startup", action="store_true")
+    parser.add_argument(
+        "--startup-python",
+        action="append",
+        default=None,
+        metavar="PYTHON",
+        help="interpreter to install into a fresh venv for the startup figure (repeatable; "
+        "default: the one this venv was made from)",
+    )
     parser.add_argument("--profile", type=Path, default=None, metavar="FILE", help="cProfile the broker")
     parser.add_argument(
         "--calibrate", action="store_true", help="also load minimal selectors and trio servers (see docs)"
@@ -962,7 +1050,7 @@ def main() -> None:
         connection_figures(address, pid, args)
         return
     if not args.skip_startup:
-        startup_figures(args.startup_runs)
+        startup_figures(args.startup_runs, args.startup_python or [sys._base_executable])
     prefix = None
     if args.profile is not None:
         args.profile = args.profile.resolve()
