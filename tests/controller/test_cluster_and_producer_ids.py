@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from tests.controller.helpers import commit, controller
+from tests.controller.helpers import commit, controller, names
 from wirekafka.controller.cluster_control import BrokerRegistration
 from wirekafka.controller.results import ControllerError
 from wirekafka.metadata.image import Endpoint
@@ -69,6 +69,18 @@ def test_bootstrap_finalizes_metadata_version_once() -> None:
     commit(core, core.bootstrap())
     assert core.image.metadata_version == 21
     assert core.bootstrap().records == []
+
+
+def test_a_node_start_bootstraps_once_and_registers_at_the_offset_its_record_lands() -> None:
+    core = controller(0)
+    start = core.start_node(registration(1, 1000))
+    assert names(start.records) == ["FeatureLevelRecord", "RegisterBrokerRecord"]
+    epoch = commit(core, start)
+    assert epoch == core.image.offset == 1 and core.image.brokers[1].epoch == 1
+    assert core.image.metadata_version == 21
+    again = core.start_node(registration(1, 2000))
+    assert names(again.records) == ["RegisterBrokerRecord"]
+    assert commit(core, again) == core.image.offset == 2
 
 
 def test_controller_core_does_not_import_trio() -> None:

@@ -15,7 +15,7 @@ from wirekafka.metadata.config_resources import AlterConfigOp, ConfigResource, C
 from wirekafka.metadata.image import MetadataImage
 from wirekafka.metadata.local_log import LocalMetadataLog
 from wirekafka.metadata.records import MetadataRecordError
-from wirekafka.records import Record, build_batch
+from wirekafka.records import Record, build_batch, iter_batches
 from wirekafka.testing.broker import broker_test_config
 
 
@@ -43,6 +43,26 @@ async def test_startup_bootstraps_registers_and_publishes(tmp_path: Path) -> Non
         assert (
             stored is not None and stored.cluster_id == image.cluster_id and stored.node_id == broker.node_id
         )
+        nursery.cancel_scope.cancel()
+
+
+def metadata_batches(data_dir: Path) -> list[tuple[int, int]]:
+    """(base offset, last offset) of every batch in the metadata log's segment files."""
+    found = []
+    for segment in sorted((data_dir / "__cluster_metadata-0").glob("*.log")):
+        found += [(b.base_offset, b.last_offset) for b in iter_batches(segment.read_bytes())]
+    return found
+
+
+async def test_a_first_start_commits_bootstrap_and_registration_in_one_batch(tmp_path: Path) -> None:
+    """One fsync, not two; the broker epoch is still the registration record's offset."""
+    async with trio.open_nursery() as nursery:
+        _, runtime = await start(nursery, tmp_path)
+        assert metadata_batches(tmp_path) == [(0, 1)] and runtime.broker_epoch == 1
+        nursery.cancel_scope.cancel()
+    async with trio.open_nursery() as nursery:
+        _, runtime = await start(nursery, tmp_path)
+        assert metadata_batches(tmp_path) == [(0, 1), (2, 2)] and runtime.broker_epoch == 2
         nursery.cancel_scope.cancel()
 
 

@@ -30,10 +30,18 @@ class BrokerRegistration:
     fenced: bool = False
 
 
-def register_broker(image: MetadataImage, registration: BrokerRegistration) -> ControllerResult[int]:
-    """The RegisterBrokerRecord of ``registration``; the response is the new broker epoch."""
+def register_broker(
+    image: MetadataImage, registration: BrokerRegistration, *, offset: int | None = None
+) -> ControllerResult[int]:
+    """The RegisterBrokerRecord of ``registration``; the response is the new broker epoch.
+
+    As in Kafka, the epoch is the offset the record is written at: ``offset``, by default the
+    one after the image's last record (another record committed ahead of it in the same batch
+    moves it on).
+    """
     previous = image.brokers.get(registration.node_id)
-    epoch = max(image.offset + 1, 0 if previous is None else previous.epoch + 1)
+    at = image.offset + 1 if offset is None else offset
+    epoch = max(at, 0 if previous is None else previous.epoch + 1)
     record = RegisterBrokerRecord(
         broker_id=registration.node_id,
         incarnation_id=registration.incarnation_id,

@@ -73,6 +73,16 @@ class Controller:
         """Register (or re-register) a broker; the response is its new broker epoch."""
         return cluster_control.register_broker(self.image, registration)
 
+    def start_node(self, registration: BrokerRegistration) -> ControllerResult[int]:
+        """What a single node commits when it starts: the bootstrap records when the log is new,
+        then its registration, in one batch (one fsync, not two, on a first start). The
+        registration's epoch is the offset its record lands at, after the bootstrap records."""
+        bootstrap = self.bootstrap()
+        registered = cluster_control.register_broker(
+            self.image, registration, offset=self.image.offset + 1 + len(bootstrap.records)
+        )
+        return ControllerResult([*bootstrap.records, *registered.records], registered.response)
+
     def create_topics(
         self, topics: Sequence[NewTopic], *, validate_only: bool = False
     ) -> ControllerResult[list[CreatedTopic]]:

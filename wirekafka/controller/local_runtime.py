@@ -6,8 +6,9 @@ Startup:
    log dir and the metadata log dir (another cluster's or node's data is refused).
 2. Open ``<metadata dir>/__cluster_metadata-0`` (``metadata.log.dir``, default: the first of
    ``log.dirs``), cutting off a torn tail, and replay every record into the image.
-3. Commit the bootstrap record (``metadata.version``) if the log is new, then this node's
-   registration (a new broker epoch and incarnation, its advertised endpoints, unfenced).
+3. Commit the bootstrap record (``metadata.version``) if the log is new and this node's
+   registration (a new broker epoch and incarnation, its advertised endpoints, unfenced), as
+   one batch.
 4. Publish the image, then serve.
 
 Each operation runs under one lock (the controller is a single-threaded state machine): the core
@@ -107,9 +108,8 @@ class LocalControllerRuntime:
             image, log_dir_ids = await trio.to_thread.run_sync(self._load)
             self._core = Controller(node_id=self.node_id, static_config=self.static_config, image=image)
             self._publish(image)
-            await self.perform(lambda core: core.bootstrap())
             self.broker_epoch = await self.perform(
-                lambda core: core.register_broker(self._registration(log_dir_ids))
+                lambda core: core.start_node(self._registration(log_dir_ids))
             )
             logger.info(
                 "node %d registered with broker epoch %d in cluster %s (metadata offset %d)",
