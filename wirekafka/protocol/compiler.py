@@ -1,11 +1,15 @@
 """Compile a declaration at one version into flat Python encode/decode functions.
 
-The first time a (message, version) is needed, ``codec()`` generates the source of one decoder
-and one encoder per struct of the message, ``exec``s it once (the filename
-``<codegen:FetchRequest_v12>`` keeps tracebacks readable) and caches the result. Generated code
-is straight-line: fields whose width does not depend on their value are read and written in runs
-with one precompiled ``struct.Struct``; lengths are read with a one-byte fast path; ``records``
-fields become zero-copy ``memoryview`` slices of the frame.
+``codec()`` gives the cached codec of a (message, version). Each direction is generated and
+compiled on its first use: the first ``decode`` generates one decoder per struct of the message
+and ``exec``s it once, the first ``encode`` does the same for the encoders (filenames such as
+``<codegen:FetchRequest_v12:dec>`` keep tracebacks readable). A broker only decodes requests and
+encodes responses, so compiling both directions would double the cost of the first request of
+each (API, version), compiling being most of it.
+
+Generated code is straight-line: fields whose width does not depend on their value are read and
+written in runs with one precompiled ``struct.Struct``; lengths are read with a one-byte fast
+path; ``records`` fields become zero-copy ``memoryview`` slices of the frame.
 
 Rules kept by every generated decoder:
 1. No length is trusted: a string, bytes, records or array longer than the bytes left raises
@@ -22,9 +26,9 @@ from __future__ import annotations
 
 import struct
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
 from itertools import count
-from typing import Any
+from typing import Any, Literal
 
 from wirekafka.protocol import primitives as p
 from wirekafka.protocol.errors import DecodeError, EncodeError, UnsupportedVersionError
@@ -38,18 +42,45 @@ from wirekafka.protocol.schema import (
     default_source,
 )
 
+_Decoder = Callable[[memoryview, int], tuple[Any, int]]
+_Encoder = Callable[[bytearray, Any], None]
+_Direction = Literal["dec", "enc"]
 
-@dataclass(frozen=True, slots=True)
+
 class Codec:
-    """The compiled encoder and decoder of one message at one version."""
+    """The decoder and encoder of one message at one version, each compiled on first use.
 
-    schema: MessageSchema
-    version: int
-    source: str
-    _decode: Any
-    _encode: Any
-    carries_records: bool = False
-    """The layout has a ``records`` field: its encoder may set records aside (``protocol.gather``)."""
+    Until a direction is compiled, ``_decode``/``_encode`` hold a method that compiles it,
+    installs the result and runs it: the hot path stays one attribute load and one call, with no
+    "compiled yet?" test. Each attribute is replaced in one assignment by a complete function, so
+    two threads racing on the first use at worst compile twice, never see half a codec.
+    """
+
+    __slots__ = ("_carries_records", "_decode", "_encode", "schema", "version")
+
+    def __init__(self, schema: MessageSchema, version: int) -> None:
+        self.schema = schema
+        self.version = version
+        self._decode: _Decoder = self._decode_first
+        self._encode: _Encoder = self._encode_first
+        self._carries_records: bool | None = None
+
+    @property
+    def source(self) -> str:
+        """The generated source, decoders then encoders, exactly as each direction compiles it."""
+        return "\n\n".join(_generate(self.schema, self.version, d)[0] for d in ("dec", "enc"))
+
+    @property
+    def carries_records(self) -> bool:
+        """The layout has a ``records`` field: its encoder may set records aside (``protocol.gather``).
+
+        Learnt while writing the encoders, so reading it compiles them: it is read on the way to
+        encoding (``framing.encode_response_parts``), which needs them next anyway.
+        """
+        carries = self._carries_records
+        if carries is None:
+            _, carries = self._compile_encoders()
+        return carries
 
     def decode(self, data: p.Buffer, *, exact: bool = True) -> Any:
         """Decode ``data``; with ``exact`` every byte must belong to the message.
@@ -78,12 +109,27 @@ class Codec:
         """Append the encoding of ``value`` to ``out`` (lets framing write the size prefix first)."""
         self._encode(out, value)
 
+    def _decode_first(self, buf: memoryview, pos: int) -> tuple[Any, int]:
+        decode: _Decoder = _compile(self.schema, self.version, "dec")[0]
+        self._decode = decode
+        return decode(buf, pos)
+
+    def _encode_first(self, out: bytearray, value: Any) -> None:
+        encode, _ = self._compile_encoders()
+        encode(out, value)
+
+    def _compile_encoders(self) -> tuple[_Encoder, bool]:
+        encode, carries_records = _compile(self.schema, self.version, "enc")
+        self._carries_records = carries_records
+        self._encode = encode
+        return encode, carries_records
+
 
 _CACHE: dict[tuple[int, int], Codec] = {}
 
 
 def codec(message_class: Any, version: int) -> Codec:
-    """The compiled codec of ``message_class`` at ``version``, generated on first use."""
+    """The codec of ``message_class`` at ``version``; each direction compiles on its first use."""
     key = (id(message_class), version)
     found = _CACHE.get(key)
     if found is None:
@@ -92,29 +138,31 @@ def codec(message_class: Any, version: int) -> Codec:
             raise UnsupportedVersionError(
                 f"{schema.name} has no version {version} (valid: {schema.valid_versions})"
             )
-        found = _compile(schema, version)
+        found = Codec(schema, version)
         _CACHE[key] = found
     return found
 
 
-def _compile(schema: MessageSchema, version: int) -> Codec:
+def _generate(schema: MessageSchema, version: int, direction: _Direction) -> tuple[str, _Generator]:
+    """The source of every struct's decoder (``dec``) or encoder (``enc``), and its generator."""
     generator = _Generator(schema, version)
-    source = generator.generate()
+    source = generator.decoders() if direction == "dec" else generator.encoders()
+    return source, generator
+
+
+def _compile(schema: MessageSchema, version: int, direction: _Direction) -> tuple[Any, bool]:
+    """The root struct's function of one direction, and whether the code writes ``records``."""
+    source, generator = _generate(schema, version, direction)
     namespace = dict(generator.env)
-    exec(compile(source, f"<codegen:{schema.name}_v{version}>", "exec"), namespace)
-    root = schema.struct.name
-    return Codec(
-        schema,
-        version,
-        source,
-        namespace[f"dec_{root}"],
-        namespace[f"enc_{root}"],
-        carries_records=generator.writes_records,
-    )
+    exec(compile(source, f"<codegen:{schema.name}_v{version}:{direction}>", "exec"), namespace)
+    return namespace[f"{direction}_{schema.struct.name}"], generator.writes_records
 
 
 class _Generator:
-    """Writes the source of every struct's decoder and encoder for one (message, version)."""
+    """Writes the source of every struct's decoders or encoders for one (message, version).
+
+    One generator per direction: its ``env`` (constants, helpers) becomes that direction's globals.
+    """
 
     def __init__(self, schema: MessageSchema, version: int) -> None:
         self.schema = schema
@@ -140,6 +188,11 @@ class _Generator:
         self._names = count()
         self.writes_records = False
         self._structs: dict[str, StructType] = {}
+        for struct_type in schema.all_structs():
+            other = self._structs.setdefault(struct_type.name, struct_type)
+            if other is not struct_type:
+                raise ValueError(f"{schema.name}: two different structs named {struct_type.name}")
+            self.env[f"C_{struct_type.name}"] = struct_type.python_class
 
     def fresh(self, stem: str) -> str:
         return f"{stem}{next(self._names)}"
@@ -149,17 +202,13 @@ class _Generator:
         self.env[name] = value
         return name
 
-    def generate(self) -> str:
-        for struct_type in self.schema.all_structs():
-            other = self._structs.setdefault(struct_type.name, struct_type)
-            if other is not struct_type:
-                raise ValueError(f"{self.schema.name}: two different structs named {struct_type.name}")
-            self.env[f"C_{struct_type.name}"] = struct_type.python_class
-        chunks = []
-        for struct_type in self._structs.values():
-            chunks.append(self.decoder(struct_type))
-            chunks.append(self.encoder(struct_type))
-        return "\n\n".join(chunks) + "\n"
+    def decoders(self) -> str:
+        """The source of every struct's decoder (they call one another, so all compile together)."""
+        return "\n\n".join(self.decoder(s) for s in self._structs.values()) + "\n"
+
+    def encoders(self) -> str:
+        """The source of every struct's encoder; sets ``writes_records`` if one writes ``records``."""
+        return "\n\n".join(self.encoder(s) for s in self._structs.values()) + "\n"
 
     # -- decoding ---------------------------------------------------------------------------------
 
@@ -543,5 +592,5 @@ def array_struct(fmt: str, length: int) -> struct.Struct:
 
 
 def codec_source(message_class: Any, version: int) -> str:
-    """The generated source of a codec, for ``wirekafka codec-source`` and curious readers."""
+    """The generated source of a codec (both directions), for ``wirekafka codec-source`` and curious readers."""
     return codec(message_class, version).source
