@@ -66,7 +66,7 @@ def test_create_existing_topic_fails(client_admin: AdminAdapter, new_topic) -> N
     assert client_admin.create_topic(topic) == TOPIC_ALREADY_EXISTS
 
 
-@each_admin("kafka-python", "confluent-kafka")
+@each_admin("kafka-python", "confluent-kafka", "java")
 def test_create_topic_invalid_name(client_admin: AdminAdapter) -> None:
     assert client_admin.create_topic(unique("bad") + "/name") == wire.INVALID_TOPIC_EXCEPTION
 
@@ -92,7 +92,7 @@ def test_create_partitions(client_admin: AdminAdapter, new_topic, bootstrap: str
 
 
 @pytest.mark.needs_api("CreatePartitions")
-@each_admin("kafka-python", "confluent-kafka")
+@each_admin("kafka-python", "confluent-kafka", "java")
 def test_create_partitions_cannot_decrease(client_admin: AdminAdapter, new_topic) -> None:
     topic = new_topic(partitions=3)
     assert client_admin.create_partitions(topic, 2) == INVALID_PARTITIONS
@@ -111,7 +111,7 @@ def test_describe_topic_configs_lists_defaults(client_admin: AdminAdapter, new_t
 
 
 @pytest.mark.needs_api("DescribeConfigs", 1)
-@each_admin("kafka-python", "confluent-kafka", "aiokafka", "kafkajs")
+@each_admin("kafka-python", "confluent-kafka", "aiokafka", "kafkajs", "java")
 def test_topic_config_set_at_creation(client_admin: AdminAdapter, bootstrap: str, _created_topics: list[str]) -> None:
     """Configs given to CreateTopics are described back as DYNAMIC_TOPIC_CONFIG with their values."""
     topic = unique("cfg")
@@ -126,14 +126,14 @@ def test_topic_config_set_at_creation(client_admin: AdminAdapter, bootstrap: str
 
 
 @pytest.mark.needs_api("IncrementalAlterConfigs")
-@pytest.mark.parametrize("client", ["kafka-python", "confluent-kafka"])
+@pytest.mark.parametrize("client", ["kafka-python", "confluent-kafka", "java"])
 def test_incremental_alter_config(client_admin: AdminAdapter, new_topic) -> None:
     topic = new_topic()
     client_admin.alter_topic_config(topic, "retention.ms", "54321")  # type: ignore[attr-defined]
     assert client_admin.describe_topic_configs(topic)["retention.ms"].value == "54321"
 
 
-@each_admin("kafka-python", "confluent-kafka", "aiokafka")
+@each_admin("kafka-python", "confluent-kafka", "aiokafka", "java")
 def test_validate_only_creates_nothing(client_admin: AdminAdapter, bootstrap: str) -> None:
     topic = unique("validate")
     assert client_admin.create_topic(topic, partitions=2, validate_only=True) == 0

@@ -47,7 +47,7 @@ def test_message_too_large_default_limit(bootstrap: str, new_topic) -> None:
     assert result.error_code == wire.MESSAGE_TOO_LARGE, f"error {result.error_code}"
 
 
-@each_client("kafka-python", "confluent-kafka", "aiokafka", "kafkajs")
+@each_client("kafka-python", "confluent-kafka", "aiokafka", "kafkajs", "java")
 def test_client_sees_message_too_large(client: ClientAdapter, new_topic) -> None:
     """The client surfaces the broker's MESSAGE_TOO_LARGE for a record above max.message.bytes."""
     topic = new_topic(configs={"max.message.bytes": "1000"})

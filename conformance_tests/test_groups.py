@@ -18,6 +18,7 @@ import pytest
 
 from conformance_tests import wire
 from conformance_tests.clients.group_member import GROUP_CLIENTS, GroupMember, make_member
+from conformance_tests.clients.java import run_driver as run_java
 from conformance_tests.clients.kafkajs import KafkajsClient
 from conformance_tests.helpers import need_client, require_api, unique
 
@@ -272,6 +273,45 @@ def test_kip848_consumer_protocol(bootstrap: str, new_topic) -> None:
     finally:
         for c in consumers:
             c.close()
+
+
+JAVA_GROUP_PROTOCOLS = pytest.mark.parametrize("protocol", ["classic", "consumer"])
+
+
+def java_group_consume(bootstrap: str, api_versions: dict[int, tuple[int, int]], protocol: str, **settings: object) -> list:
+    """Consume through the Java client's group (`group.protocol`), then commit synchronously."""
+    need_client("java")
+    if protocol == "consumer":
+        require_api(api_versions, "ConsumerGroupHeartbeat")
+    return run_java(bootstrap, "groupConsume", group_protocol=protocol, timeout_ms=30000, timeout_s=75, **settings)
+
+
+@pytest.mark.timeout_s(GROUP_TIMEOUT_S)
+@pytest.mark.client("java")
+@JAVA_GROUP_PROTOCOLS
+def test_single_member_gets_all_partitions_java(protocol: str, bootstrap: str, new_topic,
+                                                api_versions: dict[int, tuple[int, int]]) -> None:
+    """The Java client's consumer, with either group protocol (KIP-848's `consumer` is its new one)."""
+    topic = new_topic(partitions=3)
+    write_each_partition(bootstrap, topic, 3)
+    got = java_group_consume(bootstrap, api_versions, protocol, topic=topic, group=unique("g"), count=6)
+    assert sorted(int(r["partition"]) for r in got) == [0, 0, 1, 1, 2, 2]
+
+
+@pytest.mark.timeout_s(GROUP_TIMEOUT_S)
+@pytest.mark.client("java")
+@JAVA_GROUP_PROTOCOLS
+def test_commit_and_resume_java(protocol: str, bootstrap: str, new_topic,
+                                api_versions: dict[int, tuple[int, int]]) -> None:
+    """The Java consumer's commitSync is read back by its Admin, and the group's next consumer resumes there."""
+    topic, group = new_topic(), unique("g")
+    write_each_partition(bootstrap, topic, 1, per_partition=3)
+    first = java_group_consume(bootstrap, api_versions, protocol, topic=topic, group=group, count=3)
+    assert [int(r["offset"]) for r in first] == [0, 1, 2]
+    assert run_java(bootstrap, "groupOffsets", group=group) == {f"{topic}-0": 3}
+    write_each_partition(bootstrap, topic, 1, per_partition=2)
+    second = java_group_consume(bootstrap, api_versions, protocol, topic=topic, group=group, count=2)
+    assert [int(r["offset"]) for r in second] == [3, 4]
 
 
 @pytest.mark.timeout_s(GROUP_TIMEOUT_S)

@@ -70,7 +70,7 @@ def test_headers(client: ClientAdapter, new_topic) -> None:
     roundtrip(client, topic, sample(3, headers=headers))
 
 
-@each_client("kafka-python", "confluent-kafka", "aiokafka", "kafkajs")
+@each_client("kafka-python", "confluent-kafka", "aiokafka", "kafkajs", "java")
 def test_explicit_timestamps(client: ClientAdapter, new_topic) -> None:
     topic = new_topic()
     base = int(time.time() * 1000) - 3_600_000

@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 
 from conformance_tests import wire
-from conformance_tests.clients import ClientAdapter, make_client
+from conformance_tests.clients import ClientAdapter, Msg, make_client
+from conformance_tests.clients.java import run_driver as run_java
 from conformance_tests.clients.kafkajs import KafkajsClient, b64
 from conformance_tests.helpers import need_client, unique
 
-TXN_CLIENTS = ["kafka-python", "confluent-kafka", "aiokafka", "kafkajs"]
+TXN_CLIENTS = ["kafka-python", "confluent-kafka", "aiokafka", "kafkajs", "java"]
 INVALID_TRANSACTION_TIMEOUT = 50
 pytestmark = [pytest.mark.needs_api("InitProducerId"), pytest.mark.needs_api("AddPartitionsToTxn"),
               pytest.mark.needs_api("EndTxn"), pytest.mark.timeout_s(90)]
@@ -85,6 +86,12 @@ def txn_produce(client: str, bootstrap: str, topic: str, values: list[bytes], *,
         KafkajsClient(bootstrap).call("transaction", topic=topic, transactionalId=txn_id, commit=commit,
                                       messages=[{"key": b64(b"k"), "value": b64(v), "partition": 0, "headers": []}
                                                 for v in values], **extra)
+    elif client == "java":
+        settings: dict[str, Any] = {}
+        if offsets:
+            settings = {"offsets_group": offsets[0], "offsets_topic": offsets[1], "offsets_offset": offsets[2]}
+        run_java(bootstrap, "transaction", [Msg(b"k", v) for v in values], transactional_id=txn_id, topic=topic,
+                 commit=commit, **settings)
     else:
         raise ValueError(client)
 
@@ -127,7 +134,7 @@ def test_aborted_transaction_visible_to_read_uncommitted(client: str, bootstrap:
     assert [m.value for m in got] == [b"aborted1", b"aborted2", b"kept"]
 
 
-@pytest.mark.parametrize("client", ["kafka-python", "confluent-kafka", "aiokafka", "kafkajs"])
+@each_txn_client
 def test_consume_transform_produce(client: str, bootstrap: str, new_topic) -> None:
     """Output records and the group's input offset commit atomically (send_offsets_to_transaction)."""
     need_client(client)

@@ -14,7 +14,7 @@ from typing import Any
 
 from conformance_tests.clients.base import ClientUnavailable, make_client
 
-ADMIN_CLIENTS = ["kafka-python", "confluent-kafka", "aiokafka", "kafkajs"]
+ADMIN_CLIENTS = ["kafka-python", "confluent-kafka", "aiokafka", "kafkajs", "java"]
 
 # Kafka's ConfigSource numbering (DescribeConfigs v1+), by name.
 CONFIG_SOURCES = {1: "DYNAMIC_TOPIC_CONFIG", 2: "DYNAMIC_BROKER_CONFIG", 3: "DYNAMIC_DEFAULT_BROKER_CONFIG",
@@ -246,9 +246,49 @@ class KafkajsAdmin(AdminAdapter):
         return out
 
 
+class JavaAdmin(AdminAdapter):
+    """Kafka's own `Admin`; its exceptions carry the broker's error (`Errors.forException`)."""
+
+    name = "java"
+
+    def _code(self, op: str, **settings: Any) -> tuple[int, Any]:
+        from conformance_tests.clients.java import JavaClientError, run_driver
+
+        try:
+            return 0, run_driver(self.bootstrap, op, **settings)
+        except JavaClientError as exc:
+            return exc.code, exc.info
+
+    def _call(self, op: str, **settings: Any) -> Any:
+        code, result = self._code(op, **settings)
+        if code != 0:
+            raise RuntimeError(f"java {op}: error {code}: {result}")
+        return result
+
+    def create_topic(self, topic: str, partitions: int = 1, configs: dict[str, str] | None = None,
+                     validate_only: bool = False) -> int:
+        joined = ",".join(f"{k}={v}" for k, v in (configs or {}).items())
+        return self._code("createTopic", topic=topic, partitions=partitions, configs=joined,
+                          validate_only=validate_only)[0]
+
+    def delete_topic(self, topic: str) -> int:
+        return self._code("deleteTopic", topic=topic)[0]
+
+    def create_partitions(self, topic: str, count: int) -> int:
+        return self._code("createPartitions", topic=topic, count=count)[0]
+
+    def describe_topic_configs(self, topic: str) -> dict[str, ConfigView]:
+        entries = self._call("describeTopicConfigs", topic=topic)
+        return {name: ConfigView(value, source, read_only, sensitive)
+                for name, (value, source, read_only, sensitive) in entries.items()}
+
+    def alter_topic_config(self, topic: str, key: str, value: str) -> None:
+        self._call("alterTopicConfig", topic=topic, name=key, value=value)
+
+
 ADAPTERS: dict[str, type[AdminAdapter]] = {
     "kafka-python": KafkaPythonAdmin, "confluent-kafka": ConfluentAdmin, "aiokafka": AiokafkaAdmin,
-    "kafkajs": KafkajsAdmin,
+    "kafkajs": KafkajsAdmin, "java": JavaAdmin,
 }
 
 

@@ -6,7 +6,7 @@ import importlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
-ALL_CLIENTS = ["kafka-python", "confluent-kafka", "aiokafka", "kcat", "kafkajs"]
+ALL_CLIENTS = ["kafka-python", "confluent-kafka", "aiokafka", "kcat", "kafkajs", "java"]
 CODECS = ["none", "gzip", "snappy", "lz4", "zstd"]
 
 
@@ -77,6 +77,7 @@ _MODULES = {
     "aiokafka": ("conformance_tests.clients.aiokafka_client", "AiokafkaClient"),
     "kcat": ("conformance_tests.clients.kcat", "KcatClient"),
     "kafkajs": ("conformance_tests.clients.kafkajs", "KafkajsClient"),
+    "java": ("conformance_tests.clients.java", "JavaClient"),
 }
 
 
