@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-CLIENT_ORDER = ["raw", "kafka-python", "confluent-kafka", "aiokafka", "kcat", "kafkajs", "java"]
+CLIENT_ORDER = ["raw", "kafka-python", "confluent-kafka", "aiokafka", "kcat", "kafkajs", "java", "sarama"]
 SYMBOLS = {"pass": "✅ pass", "fail": "❌ FAIL", "unsupported": "⛔ unsupported", "skip": "⏭ skip", "error": "💥 error"}
 UNSUPPORTED_PREFIX = "unsupported:"
 

@@ -66,7 +66,7 @@ def test_create_existing_topic_fails(client_admin: AdminAdapter, new_topic) -> N
     assert client_admin.create_topic(topic) == TOPIC_ALREADY_EXISTS
 
 
-@each_admin("kafka-python", "confluent-kafka", "java")
+@each_admin("kafka-python", "confluent-kafka", "java", "sarama")
 def test_create_topic_invalid_name(client_admin: AdminAdapter) -> None:
     assert client_admin.create_topic(unique("bad") + "/name") == wire.INVALID_TOPIC_EXCEPTION
 
@@ -92,7 +92,7 @@ def test_create_partitions(client_admin: AdminAdapter, new_topic, bootstrap: str
 
 
 @pytest.mark.needs_api("CreatePartitions")
-@each_admin("kafka-python", "confluent-kafka", "java")
+@each_admin("kafka-python", "confluent-kafka", "java", "sarama")
 def test_create_partitions_cannot_decrease(client_admin: AdminAdapter, new_topic) -> None:
     topic = new_topic(partitions=3)
     assert client_admin.create_partitions(topic, 2) == INVALID_PARTITIONS
@@ -133,7 +133,7 @@ def test_incremental_alter_config(client_admin: AdminAdapter, new_topic) -> None
     assert client_admin.describe_topic_configs(topic)["retention.ms"].value == "54321"
 
 
-@each_admin("kafka-python", "confluent-kafka", "aiokafka", "java")
+@each_admin("kafka-python", "confluent-kafka", "aiokafka", "java", "sarama")
 def test_validate_only_creates_nothing(client_admin: AdminAdapter, bootstrap: str) -> None:
     topic = unique("validate")
     assert client_admin.create_topic(topic, partitions=2, validate_only=True) == 0

@@ -7,7 +7,11 @@ import pytest
 from conformance_tests import wire
 from conformance_tests.clients import ClientAdapter, Msg
 from conformance_tests.clients.base import ProduceOptions
-from conformance_tests.helpers import each_client
+from conformance_tests.clients.line_driver import DriverError
+from conformance_tests.clients.sarama import SaramaClient
+from conformance_tests.helpers import each_client, need_client
+
+UNSUPPORTED_COMPRESSION_TYPE = 76
 
 
 def test_produce_unknown_partition(bootstrap: str, new_topic) -> None:
@@ -47,7 +51,7 @@ def test_message_too_large_default_limit(bootstrap: str, new_topic) -> None:
     assert result.error_code == wire.MESSAGE_TOO_LARGE, f"error {result.error_code}"
 
 
-@each_client("kafka-python", "confluent-kafka", "aiokafka", "kafkajs", "java")
+@each_client("kafka-python", "confluent-kafka", "aiokafka", "kafkajs", "java", "sarama")
 def test_client_sees_message_too_large(client: ClientAdapter, new_topic) -> None:
     """The client surfaces the broker's MESSAGE_TOO_LARGE for a record above max.message.bytes."""
     topic = new_topic(configs={"max.message.bytes": "1000"})
@@ -55,6 +59,19 @@ def test_client_sees_message_too_large(client: ClientAdapter, new_topic) -> None
         client.produce(topic, [Msg(b"k", b"x" * 5000)], ProduceOptions(acks="all"))
     text = f"{type(info.value).__name__} {info.value}".lower().replace("_", "")
     assert "toolarge" in text.replace(" ", ""), f"unexpected error: {info.value!r}"[:300]
+
+
+@pytest.mark.client("sarama")
+def test_zstd_in_produce_below_v7_refused_sarama(bootstrap: str, new_topic) -> None:
+    """Sarama 1.22 sends zstd batches in Produce v3; Kafka takes zstd from v7 on only
+    (UNSUPPORTED_COMPRESSION_TYPE, 76) and stores nothing."""
+    need_client("sarama")
+    topic = new_topic()
+    sarama = SaramaClient(bootstrap)
+    with pytest.raises(DriverError) as refused:
+        sarama.produce(topic, [Msg(b"k", b"v")], ProduceOptions(compression="zstd"))
+    assert refused.value.code == UNSUPPORTED_COMPRESSION_TYPE, str(refused.value)
+    assert sarama.watermarks(topic, 0) == (0, 0)
 
 
 def test_corrupt_batch_crc_rejected(bootstrap: str, new_topic) -> None:

@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,7 @@ from conformance_tests import wire
 from conformance_tests.clients.group_member import GROUP_CLIENTS, GroupMember, make_member
 from conformance_tests.clients.java import run_driver as run_java
 from conformance_tests.clients.kafkajs import KafkajsClient
+from conformance_tests.clients.sarama import run_driver as run_sarama
 from conformance_tests.helpers import need_client, require_api, unique
 
 GROUP_TIMEOUT_S = 90
@@ -275,42 +277,51 @@ def test_kip848_consumer_protocol(bootstrap: str, new_topic) -> None:
             c.close()
 
 
-JAVA_GROUP_PROTOCOLS = pytest.mark.parametrize("protocol", ["classic", "consumer"])
+DRIVEN_GROUP_CASES = pytest.mark.parametrize(
+    ("client", "protocol"), [("java", "classic"), ("java", "consumer"), ("sarama", "classic")]
+)
+"""Clients run through a line driver, per group protocol they have (KIP-848's is `consumer`)."""
 
 
-def java_group_consume(bootstrap: str, api_versions: dict[int, tuple[int, int]], protocol: str, **settings: object) -> list:
-    """Consume through the Java client's group (`group.protocol`), then commit synchronously."""
-    need_client("java")
+def driven_group_call(client: str, bootstrap: str, api_versions: dict[int, tuple[int, int]], protocol: str,
+                      op: str, **settings: object) -> Any:
+    need_client(client)
     if protocol == "consumer":
         require_api(api_versions, "ConsumerGroupHeartbeat")
-    return run_java(bootstrap, "groupConsume", group_protocol=protocol, timeout_ms=30000, timeout_s=75, **settings)
+    if client == "java":
+        return run_java(bootstrap, op, group_protocol=protocol, timeout_ms=30000, timeout_s=75, **settings)
+    return run_sarama(bootstrap, op, timeout_ms=30000, timeout_s=75, **settings)
 
 
 @pytest.mark.timeout_s(GROUP_TIMEOUT_S)
-@pytest.mark.client("java")
-@JAVA_GROUP_PROTOCOLS
-def test_single_member_gets_all_partitions_java(protocol: str, bootstrap: str, new_topic,
-                                                api_versions: dict[int, tuple[int, int]]) -> None:
-    """The Java client's consumer, with either group protocol (KIP-848's `consumer` is its new one)."""
+@DRIVEN_GROUP_CASES
+def test_single_member_gets_all_partitions_driven(client: str, protocol: str, bootstrap: str, new_topic,
+                                                  api_versions: dict[int, tuple[int, int]]) -> None:
+    """A compiled client's consumer group, with each group protocol it has."""
     topic = new_topic(partitions=3)
     write_each_partition(bootstrap, topic, 3)
-    got = java_group_consume(bootstrap, api_versions, protocol, topic=topic, group=unique("g"), count=6)
+    got = driven_group_call(client, bootstrap, api_versions, protocol, "groupConsume", topic=topic, group=unique("g"),
+                            count=6)
     assert sorted(int(r["partition"]) for r in got) == [0, 0, 1, 1, 2, 2]
 
 
 @pytest.mark.timeout_s(GROUP_TIMEOUT_S)
-@pytest.mark.client("java")
-@JAVA_GROUP_PROTOCOLS
-def test_commit_and_resume_java(protocol: str, bootstrap: str, new_topic,
-                                api_versions: dict[int, tuple[int, int]]) -> None:
-    """The Java consumer's commitSync is read back by its Admin, and the group's next consumer resumes there."""
+@DRIVEN_GROUP_CASES
+def test_commit_and_resume_driven(client: str, protocol: str, bootstrap: str, new_topic,
+                                  api_versions: dict[int, tuple[int, int]]) -> None:
+    """What the group's consumer committed is what the client's admin reads back, and where the
+    group's next consumer resumes."""
     topic, group = new_topic(), unique("g")
     write_each_partition(bootstrap, topic, 1, per_partition=3)
-    first = java_group_consume(bootstrap, api_versions, protocol, topic=topic, group=group, count=3)
+    first = driven_group_call(client, bootstrap, api_versions, protocol, "groupConsume", topic=topic, group=group,
+                              count=3)
     assert [int(r["offset"]) for r in first] == [0, 1, 2]
-    assert run_java(bootstrap, "groupOffsets", group=group) == {f"{topic}-0": 3}
+    offsets = driven_group_call(client, bootstrap, api_versions, protocol, "groupOffsets", group=group, topic=topic,
+                                partitions=0)
+    assert offsets == {f"{topic}-0": 3}
     write_each_partition(bootstrap, topic, 1, per_partition=2)
-    second = java_group_consume(bootstrap, api_versions, protocol, topic=topic, group=group, count=2)
+    second = driven_group_call(client, bootstrap, api_versions, protocol, "groupConsume", topic=topic, group=group,
+                               count=2)
     assert [int(r["offset"]) for r in second] == [3, 4]
 
 

@@ -15,6 +15,7 @@ from conformance_tests import wire
 from conformance_tests.clients import ALL_CLIENTS, ClientAdapter, Msg, make_client
 from conformance_tests.clients.base import CODECS, ProduceOptions
 from conformance_tests.clients.kafkajs import KafkajsClient
+from conformance_tests.clients.sarama import SaramaClient
 from conformance_tests.helpers import client_matrix, each_client, need_client
 
 
@@ -70,7 +71,7 @@ def test_headers(client: ClientAdapter, new_topic) -> None:
     roundtrip(client, topic, sample(3, headers=headers))
 
 
-@each_client("kafka-python", "confluent-kafka", "aiokafka", "kafkajs", "java")
+@each_client("kafka-python", "confluent-kafka", "aiokafka", "kafkajs", "java", "sarama")
 def test_explicit_timestamps(client: ClientAdapter, new_topic) -> None:
     topic = new_topic()
     base = int(time.time() * 1000) - 3_600_000
@@ -90,7 +91,7 @@ def test_default_timestamp_is_now(client: ClientAdapter, new_topic) -> None:
 
 
 def _codec_supported(client: str, codec: object) -> bool:
-    return client != "kafkajs" or codec in KafkajsClient.codecs
+    return codec in {"kafkajs": KafkajsClient.codecs, "sarama": SaramaClient.codecs}.get(client, {codec})
 
 
 @client_matrix(list(CODECS), "codec", _codec_supported)

@@ -14,7 +14,7 @@ from typing import Any
 
 from conformance_tests.clients.base import ClientUnavailable, make_client
 
-ADMIN_CLIENTS = ["kafka-python", "confluent-kafka", "aiokafka", "kafkajs", "java"]
+ADMIN_CLIENTS = ["kafka-python", "confluent-kafka", "aiokafka", "kafkajs", "java", "sarama"]
 
 # Kafka's ConfigSource numbering (DescribeConfigs v1+), by name.
 CONFIG_SOURCES = {1: "DYNAMIC_TOPIC_CONFIG", 2: "DYNAMIC_BROKER_CONFIG", 3: "DYNAMIC_DEFAULT_BROKER_CONFIG",
@@ -246,23 +246,25 @@ class KafkajsAdmin(AdminAdapter):
         return out
 
 
-class JavaAdmin(AdminAdapter):
-    """Kafka's own `Admin`; its exceptions carry the broker's error (`Errors.forException`)."""
+class LineDriverAdmin(AdminAdapter):
+    """A compiled client's admin through its line driver (`line_driver.py`); the driver reports the
+    Kafka error code of the client's exception."""
 
-    name = "java"
+    def _run(self, op: str, **settings: Any) -> Any:
+        raise NotImplementedError
 
     def _code(self, op: str, **settings: Any) -> tuple[int, Any]:
-        from conformance_tests.clients.java import JavaClientError, run_driver
+        from conformance_tests.clients.line_driver import DriverError
 
         try:
-            return 0, run_driver(self.bootstrap, op, **settings)
-        except JavaClientError as exc:
+            return 0, self._run(op, **settings)
+        except DriverError as exc:
             return exc.code, exc.info
 
     def _call(self, op: str, **settings: Any) -> Any:
         code, result = self._code(op, **settings)
         if code != 0:
-            raise RuntimeError(f"java {op}: error {code}: {result}")
+            raise RuntimeError(f"{self.name} {op}: error {code}: {result}")
         return result
 
     def create_topic(self, topic: str, partitions: int = 1, configs: dict[str, str] | None = None,
@@ -277,6 +279,17 @@ class JavaAdmin(AdminAdapter):
     def create_partitions(self, topic: str, count: int) -> int:
         return self._code("createPartitions", topic=topic, count=count)[0]
 
+
+class JavaAdmin(LineDriverAdmin):
+    """Kafka's own `Admin`; its exceptions carry the broker's error (`Errors.forException`)."""
+
+    name = "java"
+
+    def _run(self, op: str, **settings: Any) -> Any:
+        from conformance_tests.clients.java import run_driver
+
+        return run_driver(self.bootstrap, op, **settings)
+
     def describe_topic_configs(self, topic: str) -> dict[str, ConfigView]:
         entries = self._call("describeTopicConfigs", topic=topic)
         return {name: ConfigView(value, source, read_only, sensitive)
@@ -286,9 +299,25 @@ class JavaAdmin(AdminAdapter):
         self._call("alterTopicConfig", topic=topic, name=key, value=value)
 
 
+class SaramaAdmin(LineDriverAdmin):
+    """Sarama 1.22's `ClusterAdmin`: DescribeConfigs v0, which has a default flag but no source."""
+
+    name = "sarama"
+
+    def _run(self, op: str, **settings: Any) -> Any:
+        from conformance_tests.clients.sarama import run_driver
+
+        return run_driver(self.bootstrap, op, **settings)
+
+    def describe_topic_configs(self, topic: str) -> dict[str, ConfigView]:
+        entries = self._call("describeTopicConfigs", topic=topic)
+        return {name: ConfigView(value, "DEFAULT_CONFIG" if default else "UNKNOWN", read_only, sensitive)
+                for name, (value, default, read_only, sensitive) in entries.items()}
+
+
 ADAPTERS: dict[str, type[AdminAdapter]] = {
     "kafka-python": KafkaPythonAdmin, "confluent-kafka": ConfluentAdmin, "aiokafka": AiokafkaAdmin,
-    "kafkajs": KafkajsAdmin, "java": JavaAdmin,
+    "kafkajs": KafkajsAdmin, "java": JavaAdmin, "sarama": SaramaAdmin,
 }
 
 

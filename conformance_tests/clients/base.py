@@ -6,7 +6,7 @@ import importlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
-ALL_CLIENTS = ["kafka-python", "confluent-kafka", "aiokafka", "kcat", "kafkajs", "java"]
+ALL_CLIENTS = ["kafka-python", "confluent-kafka", "aiokafka", "kcat", "kafkajs", "java", "sarama"]
 CODECS = ["none", "gzip", "snappy", "lz4", "zstd"]
 
 
@@ -78,6 +78,7 @@ _MODULES = {
     "kcat": ("conformance_tests.clients.kcat", "KcatClient"),
     "kafkajs": ("conformance_tests.clients.kafkajs", "KafkajsClient"),
     "java": ("conformance_tests.clients.java", "JavaClient"),
+    "sarama": ("conformance_tests.clients.sarama", "SaramaClient"),
 }
 
 
