@@ -165,17 +165,26 @@ def test_compaction_removes_the_markers_of_finished_transactions(tmp_path: Path)
     delete.retention.ms has passed; without it an exactly-once changelog keeps a marker per
     transaction for ever. Read_committed readers see the same records before and after. The
     producer's last transaction keeps its batch and so its marker, as in Kafka."""
-    from confluent_kafka.admin import AdminClient, NewTopic
+    from confluent_kafka.admin import (
+        AdminClient,
+        AlterConfigOpType,
+        ConfigEntry,
+        ConfigResource,
+        NewTopic,
+        ResourceType,
+    )
 
     data = tmp_path / "data"
     with broker(data, {"log.cleaner.backoff.ms": "100"}) as process:
         topic = unique("changelog")
         admin = AdminClient({"bootstrap.servers": process.bootstrap})
+        # Markers may go only delete.retention.ms after their pass: an hour until all are written
+        # and counted (a slow machine took longer than a short retention), then half a second.
         configs = {
             "cleanup.policy": "compact",
             "segment.ms": "200",
             "min.cleanable.dirty.ratio": "0.01",
-            "delete.retention.ms": "500",
+            "delete.retention.ms": "3600000",
         }
         for future in admin.create_topics([NewTopic(topic, 1, 1, config=configs)]).values():
             future.result(30)
@@ -195,6 +204,10 @@ def test_compaction_removes_the_markers_of_finished_transactions(tmp_path: Path)
         producer.commit_transaction(30)
         partition_dir = data / f"{topic}-0"
         assert control_batches_in(partition_dir) == 3
+        shorter = ConfigEntry("delete.retention.ms", "500", incremental_operation=AlterConfigOpType.SET)
+        resource = ConfigResource(ResourceType.TOPIC, topic, incremental_configs=[shorter])
+        for future in admin.incremental_alter_configs([resource]).values():
+            future.result(30)
         deadline = time.monotonic() + 60
         rounds = 0
         while control_batches_in(partition_dir) > 1:  # each pass needs new dirty data: keep writing
