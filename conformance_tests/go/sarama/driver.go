@@ -271,7 +271,7 @@ func groupConsume(c *command) interface{} {
 	if err != nil {
 		panic(err)
 	}
-	handler := &groupHandler{want: c.int("count"), finished: make(chan struct{})}
+	handler := &groupHandler{want: c.int("count"), got: []map[string]interface{}{}, finished: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		for ctx.Err() == nil {
