@@ -250,8 +250,9 @@ class LineDriverAdmin(AdminAdapter):
     """A compiled client's admin through its line driver (`line_driver.py`); the driver reports the
     Kafka error code of the client's exception."""
 
+    @abstractmethod
     def _run(self, op: str, **settings: Any) -> Any:
-        raise NotImplementedError
+        """Run one driver command; its result, or `DriverError`."""
 
     def _code(self, op: str, **settings: Any) -> tuple[int, Any]:
         from conformance_tests.clients.line_driver import DriverError

@@ -17,6 +17,7 @@ import json
 import shutil
 import subprocess
 import tempfile
+from abc import abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -96,8 +97,9 @@ class LineDriverClient(ClientAdapter):
     """The round-trip operations of a client driven through a line driver: only the command that
     starts the driver differs between them."""
 
+    @abstractmethod
     def driver_argv(self) -> list[str]:
-        raise NotImplementedError
+        """The command that starts the driver."""
 
     def call(self, op: str, messages: list[Msg] | None = None, *, timeout_s: float | None = None,
              **settings: Any) -> Any:
