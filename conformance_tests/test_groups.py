@@ -19,9 +19,9 @@ import pytest
 
 from conformance_tests import wire
 from conformance_tests.clients.group_member import GROUP_CLIENTS, GroupMember, make_member
-from conformance_tests.clients.java import run_driver as run_java
+from conformance_tests.clients.java import JavaClient
 from conformance_tests.clients.kafkajs import KafkajsClient
-from conformance_tests.clients.sarama import run_driver as run_sarama
+from conformance_tests.clients.sarama import SaramaClient
 from conformance_tests.helpers import need_client, require_api, unique
 
 GROUP_TIMEOUT_S = 90
@@ -289,8 +289,8 @@ def driven_group_call(client: str, bootstrap: str, api_versions: dict[int, tuple
     if protocol == "consumer":
         require_api(api_versions, "ConsumerGroupHeartbeat")
     if client == "java":
-        return run_java(bootstrap, op, group_protocol=protocol, timeout_ms=30000, timeout_s=75, **settings)
-    return run_sarama(bootstrap, op, timeout_ms=30000, timeout_s=75, **settings)
+        return JavaClient(bootstrap).call(op, timeout_s=30, group_protocol=protocol, **settings)
+    return SaramaClient(bootstrap).call(op, timeout_s=30, **settings)
 
 
 @pytest.mark.timeout_s(GROUP_TIMEOUT_S)

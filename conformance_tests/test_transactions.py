@@ -11,7 +11,7 @@ import pytest
 
 from conformance_tests import wire
 from conformance_tests.clients import ClientAdapter, Msg, make_client
-from conformance_tests.clients.java import run_driver as run_java
+from conformance_tests.clients.java import JavaClient
 from conformance_tests.clients.kafkajs import KafkajsClient, b64
 from conformance_tests.helpers import need_client, unique
 
@@ -90,8 +90,8 @@ def txn_produce(client: str, bootstrap: str, topic: str, values: list[bytes], *,
         settings: dict[str, Any] = {}
         if offsets:
             settings = {"offsets_group": offsets[0], "offsets_topic": offsets[1], "offsets_offset": offsets[2]}
-        run_java(bootstrap, "transaction", [Msg(b"k", v) for v in values], transactional_id=txn_id, topic=topic,
-                 commit=commit, **settings)
+        JavaClient(bootstrap).call("transaction", [Msg(b"k", v) for v in values], transactional_id=txn_id,
+                                   topic=topic, commit=commit, **settings)
     else:
         raise ValueError(client)
 

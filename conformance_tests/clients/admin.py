@@ -250,15 +250,13 @@ class LineDriverAdmin(AdminAdapter):
     """A compiled client's admin through its line driver (`line_driver.py`); the driver reports the
     Kafka error code of the client's exception."""
 
-    @abstractmethod
-    def _run(self, op: str, **settings: Any) -> Any:
-        """Run one driver command; its result, or `DriverError`."""
-
     def _code(self, op: str, **settings: Any) -> tuple[int, Any]:
-        from conformance_tests.clients.line_driver import DriverError
+        from conformance_tests.clients.line_driver import DriverError, LineDriverClient
 
+        client = make_client(self.name, self.bootstrap)
+        assert isinstance(client, LineDriverClient)
         try:
-            return 0, self._run(op, **settings)
+            return 0, client.call(op, **settings)
         except DriverError as exc:
             return exc.code, exc.info
 
@@ -286,11 +284,6 @@ class JavaAdmin(LineDriverAdmin):
 
     name = "java"
 
-    def _run(self, op: str, **settings: Any) -> Any:
-        from conformance_tests.clients.java import run_driver
-
-        return run_driver(self.bootstrap, op, **settings)
-
     def describe_topic_configs(self, topic: str) -> dict[str, ConfigView]:
         entries = self._call("describeTopicConfigs", topic=topic)
         return {name: ConfigView(value, source, read_only, sensitive)
@@ -304,11 +297,6 @@ class SaramaAdmin(LineDriverAdmin):
     """Sarama 1.22's `ClusterAdmin`: DescribeConfigs v0, which has a default flag but no source."""
 
     name = "sarama"
-
-    def _run(self, op: str, **settings: Any) -> Any:
-        from conformance_tests.clients.sarama import run_driver
-
-        return run_driver(self.bootstrap, op, **settings)
 
     def describe_topic_configs(self, topic: str) -> dict[str, ConfigView]:
         entries = self._call("describeTopicConfigs", topic=topic)

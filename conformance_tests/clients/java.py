@@ -12,10 +12,8 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Any
 
 from conformance_tests.clients import line_driver
-from conformance_tests.clients.base import Msg
 from conformance_tests.clients.java_jars import JARS, LIB_DIR, installed
 
 JAVA_DIR = Path(__file__).resolve().parent.parent / "java"
@@ -42,12 +40,6 @@ def classpath() -> str:
 
 def argv() -> list[str]:
     return ["java", "-cp", classpath(), "Driver"]
-
-
-def run_driver(bootstrap: str, op: str, messages: list[Msg] | None = None, timeout_s: float = 45.0,
-               **settings: Any) -> Any:
-    """Run one driver command; returns its `result` or raises `DriverError`."""
-    return line_driver.run("java", argv(), bootstrap, op, messages, timeout_s, **settings)
 
 
 class JavaClient(line_driver.LineDriverClient):

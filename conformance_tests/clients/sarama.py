@@ -13,10 +13,8 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Any
 
 from conformance_tests.clients import line_driver
-from conformance_tests.clients.base import Msg
 
 GO_DIR = Path(__file__).resolve().parent.parent / "go" / "sarama"
 SOURCE = GO_DIR / "driver.go"
@@ -41,12 +39,6 @@ def driver() -> str:
         "sarama", SOURCE, build_root, lambda into: ["go", "build", "-o", str(into / "driver"), str(SOURCE)], env=env
     )
     return str(build / "driver")
-
-
-def run_driver(bootstrap: str, op: str, messages: list[Msg] | None = None, timeout_s: float = 45.0,
-               **settings: Any) -> Any:
-    """Run one driver command; returns its `result` or raises `DriverError`."""
-    return line_driver.run("sarama", [driver()], bootstrap, op, messages, timeout_s, **settings)
 
 
 class SaramaClient(line_driver.LineDriverClient):
