@@ -120,6 +120,23 @@ def test_create_partitions(admin: AdminClient) -> None:
     assert {n: outcome(f) for n, f in futures.items()} == {name: KafkaError.INVALID_PARTITIONS}
 
 
+def test_excessively_large_requests_are_a_policy_violation(admin: AdminClient) -> None:
+    """More than Kafka's 10,000 records in one request: every topic of it fails, nothing is
+    created. (librdkafka itself refuses more than 100,000 partitions; the controller tests ask
+    for 2**31 - 1.)"""
+    small, huge = unique("small"), unique("huge")
+    assert create(admin, NewTopic(small, 1, 1), NewTopic(huge, 100_000, 1)) == {
+        small: KafkaError.POLICY_VIOLATION,
+        huge: KafkaError.POLICY_VIOLATION,
+    }
+    assert create(admin, NewTopic(huge, 10_000, 1), validate_only=True) == {huge: KafkaError.POLICY_VIOLATION}
+    assert small not in partition_counts(admin)
+    create(admin, NewTopic(small, 1, 1))
+    futures = admin.create_partitions([NewPartitions(small, 10_002)], operation_timeout=TIMEOUT)
+    assert {n: outcome(f) for n, f in futures.items()} == {small: KafkaError.POLICY_VIOLATION}
+    assert partition_counts(admin)[small] == 1
+
+
 def test_describe_broker_configs(admin: AdminClient) -> None:
     [future] = admin.describe_configs([ConfigResource(ResourceType.BROKER, "1")]).values()
     configs = future.result(timeout=TIMEOUT)

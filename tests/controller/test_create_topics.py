@@ -227,3 +227,49 @@ def test_auto_creation_uses_internal_topic_settings() -> None:
     assert all(len(p.replicas) == 1 for p in txn.partitions.values())
     assert txn.configs["min.insync.replicas"] == "1"
     assert len(core.image.topics["plain"].partitions) == 1
+
+
+def test_a_request_may_commit_up_to_ten_thousand_records() -> None:
+    """Kafka's MAX_RECORDS_PER_USER_OP: one TopicRecord, one ConfigRecord, 9,998 partitions fit."""
+    core = controller(1)
+    result = core.create_topics([NewTopic("edge", 9_998, 1, configs={"retention.ms": "1000"})])
+    assert len(result.records) == 10_000
+    assert result.response[0].error.is_success
+
+
+def test_a_request_past_ten_thousand_records_fails_as_a_whole() -> None:
+    """Kafka fails every topic of the request with POLICY_VIOLATION and writes nothing, even
+    topics that fit and topics refused for their own reasons."""
+    core = controller(1)
+    commit(core, core.create_topics([NewTopic("existing", 1, 1)]))
+    result = core.create_topics(
+        [
+            NewTopic("small", 3, 1),
+            NewTopic("existing", 1, 1),
+            NewTopic("big", 9_997, 1),
+            NewTopic("dup", 1, 1),
+            NewTopic("dup", 1, 1),
+        ]
+    )
+    assert result.records == []
+    assert [(c.name, c.error.code, c.error.message) for c in result.response] == [
+        (name, E.POLICY_VIOLATION, "Unable to perform excessively large batch operation.")
+        for name in ("small", "existing", "big", "dup")
+    ]
+    validated = core.create_topics([NewTopic("v", 10_000, 1)], validate_only=True)
+    assert validated.response[0].error.code == E.POLICY_VIOLATION
+
+
+def test_a_huge_partition_count_is_refused_before_anything_is_sized_by_it() -> None:
+    """2**31 - 1 partitions: answered at once, not after building 2**31 - 1 replica lists. A bad
+    replication factor is still reported first, for that topic alone, as Kafka's placer does."""
+    core = controller(1, config={"num.partitions": str(2**31 - 1)})
+    [huge] = core.create_topics([NewTopic("huge", 2**31 - 1, 1)]).response
+    assert huge.error.code == E.POLICY_VIOLATION
+    [by_default] = core.create_topics([NewTopic("by-default")]).response
+    assert by_default.error.code == E.POLICY_VIOLATION
+    result = core.create_topics([NewTopic("bad-factor", 2**31 - 1, 2), NewTopic("fine", 1, 1)])
+    assert [(c.name, c.error.code) for c in result.response] == [
+        ("bad-factor", E.INVALID_REPLICATION_FACTOR),
+        ("fine", E.NO_ERROR),
+    ]

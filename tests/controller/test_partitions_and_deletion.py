@@ -85,6 +85,27 @@ def test_create_partitions_duplicate_names_get_one_result() -> None:
     assert result.records == []
 
 
+def test_create_partitions_past_ten_thousand_records_fails_as_a_whole() -> None:
+    """As CreateTopics: POLICY_VIOLATION for every topic and nothing written. (Kafka 3.x/4.x
+    instead reports UNKNOWN_SERVER_ERROR for the topic that overflows and still commits the
+    partitions added before it.) A count of 2**31 - 1 is refused before any list is sized by it."""
+    core = controller(1)
+    commit(core, core.create_topics([NewTopic("a", 1, 1), NewTopic("b", 1, 1)]))
+    assert (
+        len(core.create_partitions([NewPartitions("a", 5_001), NewPartitions("b", 5_001)]).records) == 10_000
+    )
+    for request in (
+        [NewPartitions("a", 5_001), NewPartitions("b", 5_002)],
+        [NewPartitions("a", 2**31 - 1), NewPartitions("nope", 2)],
+    ):
+        result = core.create_partitions(request)
+        assert result.records == []
+        assert [(n, e.code, e.message) for n, e in result.response] == [
+            (r.name, E.POLICY_VIOLATION, "Unable to perform excessively large batch operation.")
+            for r in request
+        ]
+
+
 def test_delete_topics_by_id() -> None:
     core = with_topic()
     commit(

@@ -35,21 +35,8 @@ def place_replicas(
     Raises:
         ControllerError: INVALID_REPLICATION_FACTOR with Kafka's message.
     """
-    if replication_factor <= 0:
-        raise ControllerError(
-            ErrorCode.INVALID_REPLICATION_FACTOR,
-            f"Invalid replication factor {replication_factor}: the replication factor must be positive.",
-        )
+    check_replication_factor(image, replication_factor)
     active = sorted(node for node, broker in image.brokers.items() if broker.is_active)
-    if not active:
-        raise ControllerError(ErrorCode.INVALID_REPLICATION_FACTOR, "All brokers are currently fenced.")
-    registered = len(image.brokers)
-    if replication_factor > registered:
-        raise ControllerError(
-            ErrorCode.INVALID_REPLICATION_FACTOR,
-            f"The target replication factor of {replication_factor} cannot be reached because only "
-            f"{registered} broker(s) are registered.",
-        )
     inactive = sorted(node for node in image.brokers if node not in active)
     start = rng.randrange(len(active))
     shift = rng.randrange(len(active))
@@ -59,6 +46,29 @@ def place_replicas(
         replicas.extend(inactive[: replication_factor - len(replicas)])
         assignments.append(replicas)
     return assignments
+
+
+def check_replication_factor(image: MetadataImage, replication_factor: int) -> None:
+    """The placer's own checks, in Kafka's order; callers run them before sizing anything by the
+    partition count (which comes from the client).
+
+    Raises:
+        ControllerError: INVALID_REPLICATION_FACTOR with Kafka's message.
+    """
+    if replication_factor <= 0:
+        raise ControllerError(
+            ErrorCode.INVALID_REPLICATION_FACTOR,
+            f"Invalid replication factor {replication_factor}: the replication factor must be positive.",
+        )
+    if not any(broker.is_active for broker in image.brokers.values()):
+        raise ControllerError(ErrorCode.INVALID_REPLICATION_FACTOR, "All brokers are currently fenced.")
+    registered = len(image.brokers)
+    if replication_factor > registered:
+        raise ControllerError(
+            ErrorCode.INVALID_REPLICATION_FACTOR,
+            f"The target replication factor of {replication_factor} cannot be reached because only "
+            f"{registered} broker(s) are registered.",
+        )
 
 
 def stripe(brokers: Sequence[int], partition: int, start: int, shift: int, count: int) -> list[int]:

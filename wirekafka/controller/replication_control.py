@@ -19,6 +19,9 @@ CreateTopics, per topic:
    registered brokers -> INVALID_REPLICATION_FACTOR.
 A created topic is a TopicRecord, then its ConfigRecords, then one PartitionRecord per
 partition whose ISR is the active replicas and whose leader is the first of them (epoch 0).
+
+CreateTopics and CreatePartitions commit at most ``MAX_RECORDS_PER_USER_OP`` records: past it the
+whole request fails with POLICY_VIOLATION and nothing is written.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from wirekafka.controller.placement import place_replicas
+from wirekafka.controller.placement import check_replication_factor, place_replicas
 from wirekafka.controller.results import NO_ERROR, ApiError, ControllerError, ControllerResult
 from wirekafka.controller.topic_configs import validate_topic_configs
 from wirekafka.metadata import topic_names
@@ -48,6 +51,27 @@ from wirekafka.protocol.messages.metadata_records import (
 
 DIRECTORY_UNASSIGNED = uuid.UUID(int=0)
 DIRECTORY_MIGRATING = uuid.UUID(int=2)
+
+MAX_RECORDS_PER_USER_OP = 10_000
+"""Kafka's ``QuorumController.MAX_RECORDS_PER_USER_OP``: the most records one request may commit.
+
+Kafka fails a request that would pass it as a whole: POLICY_VIOLATION, "Unable to perform
+excessively large batch operation." (``EventHandlerExceptionInfo``). It also bounds what a
+request makes the controller build: partition counts come from the client, so they are held
+against it before a replica list is made, never after (2**31 - 1 partitions asked for no longer
+allocate 2**31 - 1 lists)."""
+
+EXCESSIVE_BATCH = ApiError(ErrorCode.POLICY_VIOLATION, "Unable to perform excessively large batch operation.")
+
+
+class _ExcessiveBatch(Exception):
+    """The request would commit more than ``MAX_RECORDS_PER_USER_OP`` records."""
+
+
+def _reserve(records: Sequence[MetadataRecord], more: int) -> None:
+    """Raise ``_ExcessiveBatch`` unless ``more`` records fit after ``records``."""
+    if len(records) + more > MAX_RECORDS_PER_USER_OP:
+        raise _ExcessiveBatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,22 +132,26 @@ def create_topics(
         counts[topic.name] = counts.get(topic.name, 0) + 1
     records: list[MetadataRecord] = []
     results: dict[str, CreatedTopic] = {}
-    for topic in topics:
-        if topic.name in results:
-            continue
-        if counts[topic.name] > 1:
-            results[topic.name] = CreatedTopic(
-                topic.name, ApiError(ErrorCode.INVALID_REQUEST, "Duplicate topic name.")
-            )
-            continue
-        try:
-            topic_records, created = _create_topic(image, topic, defaults, layers, rng)
-        except ControllerError as exc:
-            results[topic.name] = CreatedTopic(topic.name, exc.error)
-            continue
-        records.extend(topic_records)
-        results[topic.name] = created
-    return ControllerResult(records, [results[name] for name in dict.fromkeys(t.name for t in topics)])
+    names = list(dict.fromkeys(t.name for t in topics))
+    try:
+        for topic in topics:
+            if topic.name in results:
+                continue
+            if counts[topic.name] > 1:
+                results[topic.name] = CreatedTopic(
+                    topic.name, ApiError(ErrorCode.INVALID_REQUEST, "Duplicate topic name.")
+                )
+                continue
+            try:
+                topic_records, created = _create_topic(image, topic, defaults, layers, rng, records)
+            except ControllerError as exc:
+                results[topic.name] = CreatedTopic(topic.name, exc.error)
+                continue
+            records.extend(topic_records)
+            results[topic.name] = created
+    except _ExcessiveBatch:
+        return ControllerResult([], [CreatedTopic(name, EXCESSIVE_BATCH) for name in names])
+    return ControllerResult(records, [results[name] for name in names])
 
 
 def _create_topic(
@@ -132,7 +160,14 @@ def _create_topic(
     defaults: TopicDefaults,
     layers: ConfigLayers,
     rng: random.Random,
+    earlier: Sequence[MetadataRecord],
 ) -> tuple[list[MetadataRecord], CreatedTopic]:
+    """The records creating ``topic`` after the request's ``earlier`` ones.
+
+    Raises:
+        ControllerError: the topic is refused.
+        _ExcessiveBatch: with ``earlier``, the request would commit too many records.
+    """
     name = topic.name
     if name == topic_names.CLUSTER_METADATA_TOPIC:
         raise ControllerError(
@@ -154,6 +189,7 @@ def _create_topic(
         raise ControllerError(config_error.code, config_error.message)
     if topic.assignments:
         replica_lists = _manual_assignments(image, topic)
+        _reserve(earlier, 1 + len(topic.configs) + len(replica_lists))
     else:
         if topic.replication_factor < -1 or topic.replication_factor == 0:
             raise ControllerError(
@@ -167,6 +203,8 @@ def _create_topic(
         partitions = defaults.num_partitions if topic.num_partitions == -1 else topic.num_partitions
         factor = defaults.replication_factor if topic.replication_factor == -1 else topic.replication_factor
         try:
+            check_replication_factor(image, factor)
+            _reserve(earlier, 1 + len(topic.configs) + partitions)
             replica_lists = place_replicas(
                 image, start_partition=0, partitions=partitions, replication_factor=factor, rng=rng
             )
@@ -329,23 +367,32 @@ def create_partitions(
         counts[topic.name] = counts.get(topic.name, 0) + 1
     records: list[MetadataRecord] = []
     results: dict[str, ApiError] = {}
-    for topic in topics:
-        if topic.name in results:
-            continue
-        if counts[topic.name] > 1:
-            results[topic.name] = ApiError(ErrorCode.INVALID_REQUEST, "Duplicate topic name.")
-            continue
-        try:
-            records.extend(_create_partitions(image, topic, rng))
-            results[topic.name] = NO_ERROR
-        except ControllerError as exc:
-            results[topic.name] = exc.error
+    try:
+        for topic in topics:
+            if topic.name in results:
+                continue
+            if counts[topic.name] > 1:
+                results[topic.name] = ApiError(ErrorCode.INVALID_REQUEST, "Duplicate topic name.")
+                continue
+            try:
+                records.extend(_create_partitions(image, topic, rng, records))
+                results[topic.name] = NO_ERROR
+            except ControllerError as exc:
+                results[topic.name] = exc.error
+    except _ExcessiveBatch:
+        return ControllerResult([], [(name, EXCESSIVE_BATCH) for name in counts])
     return ControllerResult(records, list(results.items()))
 
 
 def _create_partitions(
-    image: MetadataImage, request: NewPartitions, rng: random.Random
+    image: MetadataImage, request: NewPartitions, rng: random.Random, earlier: Sequence[MetadataRecord]
 ) -> list[MetadataRecord]:
+    """The PartitionRecords growing ``request``'s topic after the request's ``earlier`` records.
+
+    Raises:
+        ControllerError: the topic is refused.
+        _ExcessiveBatch: with ``earlier``, the request would commit too many records.
+    """
     topic = image.topics.get(request.name)
     if topic is None:
         raise ControllerError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
@@ -364,6 +411,7 @@ def _create_partitions(
             f"Attempted to add {additional} additional partition(s), but only {len(request.assignments)} "
             "assignment(s) were specified.",
         )
+    _reserve(earlier, additional)
     if not topic.partitions:
         raise ControllerError(
             ErrorCode.UNKNOWN_SERVER_ERROR,
