@@ -320,6 +320,25 @@ def test_regex_subscription_follows_new_topics() -> None:
     assert member.owned[topic_id("orders-asia")] == [0]
 
 
+@pytest.mark.parametrize(
+    ("regex", "description"),
+    [
+        ("t(", "missing )"),
+        ("(?=orders).*", "invalid perl operator"),  # lookaround: Python's re has it, RE2/J not
+        (r"(o)\1.*", "invalid escape sequence"),  # backreference: likewise
+    ],
+)
+def test_regex_subscriptions_speak_kafkas_dialect(regex: str, description: str) -> None:
+    """Kafka compiles the pattern with RE2/J: what RE2 refuses is INVALID_REGULAR_EXPRESSION,
+    with Kafka's message."""
+    h = GroupHarness(topics={"orders": 1})
+    response = h.consumer_heartbeat(topics=[], regex=regex)
+    assert response.error_code == INVALID_REGULAR_EXPRESSION
+    assert response.error_message == (
+        f"SubscribedTopicRegex `{regex}` is not a valid regular expression: {description}."
+    )
+
+
 def test_new_partitions_of_a_subscribed_topic_are_assigned() -> None:
     h = GroupHarness(topics={"t": 2})
     member = Member(h)

@@ -21,7 +21,6 @@ timeout, are fenced: removed, and the group epoch bumped so others take their pa
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -43,6 +42,7 @@ from wirekafka.coordinator.group.consumer_group import (
 from wirekafka.coordinator.group.reconciliation import owned_partitions, reconcile
 from wirekafka.coordinator.group.result import ClientInfo, Result
 from wirekafka.coordinator.group.store import GroupStore
+from wirekafka.coordinator.group.topic_regex import InvalidTopicRegex, TopicRegex, compile_topic_regex
 from wirekafka.protocol.errors import ErrorCode
 from wirekafka.protocol.messages import group_records as schemas
 from wirekafka.protocol.messages.group import ConsumerGroupDescribeResponse, ConsumerGroupHeartbeatResponse
@@ -76,7 +76,7 @@ class TopicsView:
                 return name
         return None
 
-    def matching(self, pattern: re.Pattern[str]) -> set[str]:
+    def matching(self, pattern: TopicRegex) -> set[str]:
         """Topics whose whole name matches (RE2/Java ``matches()``); internal topics never do."""
         return {name for name in self.topics if not name.startswith("__") and pattern.fullmatch(name)}
 
@@ -156,11 +156,9 @@ class ConsumerGroups:
             )
         if request.subscribed_topic_regex:
             try:
-                re.compile(request.subscribed_topic_regex)
-            except re.error as exc:
-                raise GroupError(
-                    INVALID_REGULAR_EXPRESSION, f"SubscribedTopicRegex is invalid: {exc}"
-                ) from None
+                compile_topic_regex(request.subscribed_topic_regex)
+            except InvalidTopicRegex as exc:
+                raise GroupError(INVALID_REGULAR_EXPRESSION, str(exc)) from None
 
     def _heartbeat(self, request: Any, client: ClientInfo, now_ms: int) -> Result[Any]:
         result: Result[Any] = Result()
@@ -356,7 +354,7 @@ class ConsumerGroups:
     def _member_topics(self, member: ConsumerGroupMember) -> set[str]:
         topics = set(member.subscribed_topic_names)
         if member.subscribed_topic_regex:
-            topics |= self.topics.matching(re.compile(member.subscribed_topic_regex))
+            topics |= self.topics.matching(compile_topic_regex(member.subscribed_topic_regex))
         return topics
 
     def _update_target_assignment(
