@@ -90,6 +90,7 @@ def _run_broker(config_file: Path | None, pairs: list[str], log_level: str) -> N
     from wirekafka.config import BrokerConfig, ConfigError
 
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _raise_open_files_limit()
     try:
         config = BrokerConfig.from_sources(config_file, pairs)
         from wirekafka.broker.broker import Broker
@@ -104,6 +105,27 @@ def _run_broker(config_file: Path | None, pairs: list[str], log_level: str) -> N
         click.echo("wirekafka: interrupted before a clean shutdown", err=True)
         sys.exit(130)
     click.echo("wirekafka: stopped", err=True)
+
+
+def _raise_open_files_limit() -> None:
+    """Raise this process's soft limit on open files to its hard limit, as the JVM does for Kafka
+    (HotSpot's ``MaxFDLimit``, on by default).
+
+    A broker holds a descriptor per log segment and per connection. The soft limit most shells
+    and systemd give is 1024, which a dev broker outgrows at ~1000 partitions (then every new
+    log and every accept fails with EMFILE); the hard limit is usually far higher. When the hard
+    limit is unlimited the kernel refuses it as a soft limit (macOS, some containers): the limit
+    is then left as it was.
+    """
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == hard:
+        return
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (ValueError, OSError) as exc:
+        logging.getLogger(__name__).info("open files limit left at %d (hard limit %d): %s", soft, hard, exc)
 
 
 async def _serve(broker: Broker) -> None:
