@@ -155,6 +155,10 @@ class ReplicaManager:
         self._prepared: dict[TopicPartition, PartitionTransactions] = {}
         """New partitions' logs (with their producer state) opened off the event loop by
         ``prepare_metadata``, not hosted yet."""
+        self._offline: set[TopicPartition] = set()
+        """Partitions assigned here whose log could not be opened or created (no descriptors
+        left, disk full, a file in the way): their requests get KAFKA_STORAGE_ERROR, and every
+        metadata change tries to host them again."""
         self._image = _EMPTY_IMAGE
         self._topic_names: dict[uuid.UUID, str] = {}
         self._topic_configs: dict[str, tuple[Mapping[str, str], LogConfig]] = {}
@@ -329,6 +333,7 @@ class ReplicaManager:
                 self._stop_hosting(topic_partition)
                 gone.append(topic_partition)
         self.log_manager.delete_logs(gone, now_ms=now)
+        offline: set[TopicPartition] = set()
         for name, topic in image.topics.items():
             if name == METADATA_TOPIC:
                 continue
@@ -339,9 +344,17 @@ class ReplicaManager:
                 if self.node_id not in assignment.replicas:
                     continue
                 topic_partition = TopicPartition(name, index)
-                known = self._partitions.get(topic_partition)
-                hosted = known if known is not None else self._host(topic_partition, topic, config, now)
+                hosted = self._partitions.get(topic_partition)
+                if hosted is None:
+                    try:
+                        hosted = self._host(topic_partition, topic, config, now)
+                    except (OSError, LogError) as exc:
+                        if topic_partition not in self._offline:
+                            logger.error("cannot open the log of %s, it is offline: %s", topic_partition, exc)
+                        offline.add(topic_partition)
+                        continue
                 self._apply_assignment(hosted, assignment, now)
+        self._offline = offline
 
     def _log_config_for(self, topic: TopicImage) -> LogConfig:
         cached = self._topic_configs.get(topic.name)
@@ -466,6 +479,8 @@ class ReplicaManager:
         hosted = self._partitions.get(TopicPartition(topic, partition))
         if hosted is not None and not self._closed:
             return hosted
+        if TopicPartition(topic, partition) in self._offline:
+            return ErrorCode.KAFKA_STORAGE_ERROR
         if self._image.partition(topic, partition) is not None:
             return ErrorCode.NOT_LEADER_OR_FOLLOWER
         return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
