@@ -344,16 +344,16 @@ class ReplicaManager:
                 if self.node_id not in assignment.replicas:
                     continue
                 topic_partition = TopicPartition(name, index)
-                hosted = self._partitions.get(topic_partition)
-                if hosted is None:
+                serving = self._partitions.get(topic_partition)
+                if serving is None:
                     try:
-                        hosted = self._host(topic_partition, topic, config, now)
+                        serving = self._host(topic_partition, topic, config, now)
                     except (OSError, LogError) as exc:
                         if topic_partition not in self._offline:
                             logger.error("cannot open the log of %s, it is offline: %s", topic_partition, exc)
                         offline.add(topic_partition)
                         continue
-                self._apply_assignment(hosted, assignment, now)
+                self._apply_assignment(serving, assignment, now)
         self._offline = offline
 
     def _log_config_for(self, topic: TopicImage) -> LogConfig:
