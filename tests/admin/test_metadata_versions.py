@@ -151,14 +151,44 @@ def test_lookup_by_topic_id_in_v12(broker: RunningBroker) -> None:
     assert (found[missing].name, found[missing].error_code) == (None, E.UNKNOWN_TOPIC_ID)
 
 
-def test_topic_ids_are_refused_before_v12(broker: RunningBroker) -> None:
+def test_a_topic_with_neither_name_nor_id_is_an_invalid_topic(broker: RunningBroker) -> None:
+    """v12 allows a null name, for lookups by id; with no id either, that topic is answered
+    INVALID_TOPIC_EXCEPTION and the others as usual."""
+    name = unique("named")
+    create(broker, name)
     response = call(
         broker.port,
         ApiKey.METADATA,
-        10,
-        topics=[MetadataRequest.MetadataRequestTopic(topic_id=uuid.uuid4(), name="x")],
+        12,
+        topics=[
+            MetadataRequest.MetadataRequestTopic(name=None),
+            MetadataRequest.MetadataRequestTopic(name=name),
+        ],
     )
-    assert [t.error_code for t in response.topics] == [E.INVALID_REQUEST]
+    assert [(t.name, t.error_code) for t in response.topics] == [(None, E.INVALID_TOPIC_EXCEPTION), (name, 0)]
+
+
+@pytest.mark.parametrize("version", [10, 11])
+def test_topic_ids_and_null_names_are_refused_before_v12(broker: RunningBroker, version: int) -> None:
+    """Kafka's ``MetadataRequest.getErrorResponse``: INVALID_REQUEST for every requested topic, a
+    null name answered as "" (the response's name is not nullable before v12), no brokers."""
+    topic_id = uuid.uuid4()
+    response = call(
+        broker.port,
+        ApiKey.METADATA,
+        version,
+        topics=[
+            MetadataRequest.MetadataRequestTopic(topic_id=topic_id, name="x"),
+            MetadataRequest.MetadataRequestTopic(topic_id=topic_id, name=None),
+            MetadataRequest.MetadataRequestTopic(name="y"),
+        ],
+    )
+    assert [(t.name, t.topic_id, t.error_code) for t in response.topics] == [
+        ("x", topic_id, E.INVALID_REQUEST),
+        ("", topic_id, E.INVALID_REQUEST),
+        ("y", uuid.UUID(int=0), E.INVALID_REQUEST),
+    ]
+    assert (response.brokers, response.cluster_id, response.controller_id) == ([], None, -1)
 
 
 def test_authorized_operations_when_asked(broker: RunningBroker) -> None:

@@ -145,8 +145,14 @@ async def metadata(ctx: RequestContext, request: Any) -> Any:
     image = ctx.broker.metadata_image
     topics: list[Any] = []
     if version < 12 and any(t.name is None or t.topic_id != ZERO_UUID for t in requested):
-        topics = [_error_topic(t.name, ErrorCode.INVALID_REQUEST, t.topic_id) for t in requested]
-    elif any(t.topic_id != ZERO_UUID for t in requested):
+        # Kafka's MetadataRequest.getErrorResponse: the response's name is not nullable before v12.
+        return MetadataResponse(
+            topics=[
+                _error_topic(t.name if t.name is not None else "", ErrorCode.INVALID_REQUEST, t.topic_id)
+                for t in requested
+            ]
+        )
+    if any(t.topic_id != ZERO_UUID for t in requested):
         for topic_id in dict.fromkeys(t.topic_id for t in requested if t.topic_id != ZERO_UUID):
             found = image.topic_by_id(topic_id)
             if found is None:
@@ -154,14 +160,17 @@ async def metadata(ctx: RequestContext, request: Any) -> Any:
             else:
                 topics.append(_topic_metadata(image, found, listener, version))
     else:
-        names = list(dict.fromkeys(t.name for t in requested))
-        missing = [name for name in names if name not in image.topics]
+        names: list[str | None] = list(dict.fromkeys(t.name for t in requested))
+        missing = [name for name in names if name is not None and name not in image.topics]
         creatable: set[str] = set()
         if missing and request.allow_auto_topic_creation and ctx.broker.config["auto.create.topics.enable"]:
             creatable = {name for name in missing if topic_names.is_valid(name)}
             if creatable and ctx.broker.controller is not None:
                 await ctx.broker.controller.auto_create_topics([n for n in missing if n in creatable])
         for name in names:
+            if name is None:  # v12: neither a name nor a topic id
+                topics.append(_error_topic(None, ErrorCode.INVALID_TOPIC_EXCEPTION))
+                continue
             existing = image.topics.get(name)
             if existing is not None:
                 topics.append(_topic_metadata(image, existing, listener, version))
