@@ -22,6 +22,7 @@ runs more of them (CI runs the default).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import random
@@ -64,8 +65,15 @@ class _ErrorRecords(logging.Handler):
         self.records.append(record)
 
 
-@pytest.fixture
-def logged_errors() -> Iterator[list[logging.LogRecord]]:
+def described(records: list[logging.LogRecord]) -> str:
+    """The first records with their tracebacks, for an assertion message."""
+    formatter = logging.Formatter("%(name)s: %(message)s")
+    return "\n".join(formatter.format(record) for record in records[:3])
+
+
+@contextlib.contextmanager
+def broker_errors() -> Iterator[list[logging.LogRecord]]:
+    """The ERROR records the broker logs while the block runs."""
     handler = _ErrorRecords()
     broker_logger = logging.getLogger("wirekafka")
     broker_logger.addHandler(handler)
@@ -73,6 +81,12 @@ def logged_errors() -> Iterator[list[logging.LogRecord]]:
         yield handler.records
     finally:
         broker_logger.removeHandler(handler)
+
+
+@pytest.fixture
+def logged_errors() -> Iterator[list[logging.LogRecord]]:
+    with broker_errors() as records:
+        yield records
 
 
 def advertised_versions(wire: Wire) -> dict[int, range]:
@@ -193,10 +207,7 @@ def test_mutated_frames_are_refused_and_change_nothing(
             fetched = wire.call(ApiKey.FETCH, 11, fetch_request(TOPIC, 0, 0, max_wait_ms=0))
         stored = bytes(fetched.responses[0].partitions[0].records or b"")
 
-    assert not logged_errors, "\n".join(
-        f"{r.name}: {r.getMessage()}\n{logging.Formatter().formatException(r.exc_info) if r.exc_info else ''}"
-        for r in logged_errors[:3]
-    )
+    assert not logged_errors, described(logged_errors)
     # Kafka closes a connection on any frame it cannot parse; most mutations are such frames.
     assert outcomes["answered"] > CASES // 20 and outcomes["closed"] > CASES // 2, outcomes
     headers = validate_batches(stored, from_client=False)  # whole batches, every CRC valid
@@ -222,13 +233,8 @@ def plain_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBr
 
 @pytest.fixture(scope="module")
 def module_errors() -> Iterator[list[logging.LogRecord]]:
-    handler = _ErrorRecords()
-    broker_logger = logging.getLogger("wirekafka")
-    broker_logger.addHandler(handler)
-    try:
-        yield handler.records
-    finally:
-        broker_logger.removeHandler(handler)
+    with broker_errors() as records:
+        yield records
 
 
 @pytest.mark.parametrize(("api_key", "version"), DECLARED, ids=[f"{k}-v{v}" for k, v in DECLARED])
@@ -257,8 +263,5 @@ def test_random_well_formed_requests_are_answered_without_errors(
         value.validate_only = True
     frame = framing.encode_request(framing.RequestHeader(api_key, version, 7, "fuzz"), value)
     outcome = run_case(plain_broker.port, [frame])
-    assert not module_errors, "\n".join(
-        f"{r.name}: {r.getMessage()}\n{logging.Formatter().formatException(r.exc_info) if r.exc_info else ''}"
-        for r in module_errors[:3]
-    )
+    assert not module_errors, described(module_errors)
     assert outcome in ("answered", "closed", "pending")
