@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import struct
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,14 @@ from wirekafka.log.config import LogConfig, LogManagerConfig
 from wirekafka.log.log_manager import CLEAN_SHUTDOWN_FILE, INITIAL_TASK_DELAY_MS, LogManager
 from wirekafka.log.meta_properties import MetaPropertiesError, read_meta_properties
 from wirekafka.log.topic_partition import TopicPartition
+from wirekafka.records.crc import crc32c
 
 from .helpers import SMALL, batch, read_all
 
 ORDERS_0 = TopicPartition("orders", 0)
 ORDERS_1 = TopicPartition("orders", 1)
+CRC_OFFSET = 17  # the batch's CRC-32C, over everything from the attributes on
+RECORDS_START = 61  # the first record, after the v2 batch header
 
 
 def started(log_dir: Path, now_ms: int = 0, **kwargs: object) -> LogManager:
@@ -171,6 +175,43 @@ def test_clean_logs_compacts_and_checkpoints_the_cleaner_offset(tmp_path: Path) 
         tmp_path / "cleaner-offset-checkpoint"
     ).read_text() == f"0\n1\norders 0 {log.active_segment.base_offset}\n"
     assert manager.clean_logs(now_ms=0) == {}
+
+
+def garbled(valid: bytes | bytearray) -> bytearray:
+    """``valid`` with its records scrambled and the CRC computed over them: what a client that
+    checksums garbage sends. Produce checks headers and CRCs only, so such a batch is stored."""
+    data = bytearray(valid)
+    for position in range(RECORDS_START, len(data)):
+        data[position] = (data[position] * 7 + 13) & 0xFF
+    struct.pack_into(">I", data, CRC_OFFSET, crc32c(bytes(data[CRC_OFFSET + 4 :])))
+    return data
+
+
+def test_a_log_whose_records_do_not_parse_is_left_uncleaned_and_the_others_are_cleaned(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Kafka's cleaner marks such a partition uncleanable and goes on; an exception out of the
+    pass used to end the broker's housekeeping, and with it the broker."""
+    manager = started(tmp_path)
+    config = LogConfig(segment_bytes=400, cleanup_policy=("compact",), min_cleanable_dirty_ratio=0.0)
+    bad = manager.get_or_create_log(ORDERS_0, now_ms=0, config=config)
+    good = manager.get_or_create_log(ORDERS_1, now_ms=0, config=config)
+    for log in (bad, good):
+        for index in range(6):
+            payload = batch([str(index).encode() * 150], keys=[b"k"])
+            log.append(garbled(payload) if log is bad and index == 0 else payload, leader_epoch=0, now_ms=0)
+        log.update_high_watermark(6)
+    with caplog.at_level("ERROR", logger="wirekafka.log"):
+        results = manager.clean_logs(now_ms=0)
+    assert set(results) == {ORDERS_1}
+    assert [r.getMessage() for r in caplog.records] == [
+        "cannot compact orders-0: it is left uncompacted until a restart"
+    ]
+    assert len(read_all(good)) < 6
+    caplog.clear()
+    with caplog.at_level("ERROR", logger="wirekafka.log"):
+        assert manager.clean_logs(now_ms=0) == {}  # skipped from now on, without a new error
+    assert not caplog.records
 
 
 def test_meta_properties_is_written_once_and_checked(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from wirekafka.protocol.api_keys import ApiKey
 from wirekafka.protocol.errors import ErrorCode
 from wirekafka.protocol.messages import REQUESTS
 from wirekafka.records.batch import BatchHeader, Compression
+from wirekafka.records.crc import crc32c
 from wirekafka.testing.broker import RunningBroker, running_broker
 
 _names = itertools.count()
@@ -87,6 +88,43 @@ def test_corrupt_crc_is_corrupt_message(wire: Wire) -> None:
     result = partition_of(wire.call(ApiKey.PRODUCE, 9, produce_request(name, 0, bytes(batch))))
     assert (result.error_code, result.base_offset) == (ErrorCode.CORRUPT_MESSAGE, -1)  # type: ignore[attr-defined]
     assert latest(wire, name) == 0 and stored_values(wire, name) == []
+
+
+def test_records_that_do_not_parse_under_a_valid_crc_are_corrupt_where_they_are_read(wire: Wire) -> None:
+    """Produce checks headers and CRCs, not records (docs/produce-fetch.md): such a batch is
+    stored as sent. A timestamp lookup, which must read its records, answers CORRUPT_MESSAGE for
+    the partition instead of failing the connection; other partitions are answered as usual."""
+    name = new_topic(wire)
+    scrambled = bytearray(client_batch([b"payload"] * 3))
+    for position in range(61, len(scrambled)):  # the records, after the v2 batch header
+        scrambled[position] = (scrambled[position] * 7 + 13) & 0xFF
+    struct.pack_into(">I", scrambled, 17, crc32c(bytes(scrambled[21:])))
+    assert (
+        partition_of(wire.call(ApiKey.PRODUCE, 9, produce_request(name, 0, bytes(scrambled)))).error_code == 0
+    )  # type: ignore[attr-defined]
+    healthy = new_topic(wire)
+    wire.call(ApiKey.PRODUCE, 9, produce_request(healthy, 0, client_batch([b"fine"])))
+    list_offsets = REQUESTS[ApiKey.LIST_OFFSETS]
+    for timestamp in (1_000, -3):  # by timestamp, and the max timestamp (KIP-734)
+        response = wire.call(
+            ApiKey.LIST_OFFSETS,
+            7,
+            list_offsets(
+                replica_id=-1,
+                topics=[
+                    list_offsets.ListOffsetsTopic(
+                        name=topic,
+                        partitions=[
+                            list_offsets.ListOffsetsPartition(partition_index=0, timestamp=timestamp)
+                        ],
+                    )
+                    for topic in (name, healthy)
+                ],
+            ),
+        )
+        answers = [(t.name, t.partitions[0].error_code, t.partitions[0].offset) for t in response.topics]
+        assert answers == [(name, ErrorCode.CORRUPT_MESSAGE, -1), (healthy, 0, 0)]
+    assert latest(wire, name) == 3
 
 
 @pytest.mark.parametrize("magic", [0, 1])

@@ -87,6 +87,18 @@ class LogSegmentOffsetOverflowError(LogError):
     kafka_error = "UNKNOWN_SERVER_ERROR"
 
 
+class CorruptRecordsError(LogError):
+    """A stored batch's records do not parse, though its header and CRC are valid.
+
+    Produce checks batches, not records (no per-record work on the hot path), so a client that
+    computes the CRC over garbage gets it stored; Kafka, which parses every record at produce,
+    would have refused it. What reads records (timestamp lookups) answers CORRUPT_MESSAGE, as
+    Kafka's handlers do for a ``CorruptRecordException``.
+    """
+
+    kafka_error = "CORRUPT_MESSAGE"
+
+
 class LogClosedError(LogError):
     """An operation reached a log (or segment) after it was closed or deleted."""
 

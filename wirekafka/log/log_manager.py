@@ -14,6 +14,7 @@ later; leftovers found at startup are removed on the same delay.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -36,6 +37,8 @@ from wirekafka.log.meta_properties import MetaProperties, ensure_meta_properties
 from wirekafka.log.partition_log import PartitionLog
 from wirekafka.log.steps import Steps, run_to_end
 from wirekafka.log.topic_partition import DELETE_DIR_SUFFIX, TopicPartition, parse_dir_name
+
+logger = logging.getLogger("wirekafka.log")
 
 CLEAN_SHUTDOWN_FILE = ".kafka_cleanshutdown"
 METADATA_TOPIC = "__cluster_metadata"
@@ -70,6 +73,10 @@ class LogManager:
         self._logs: dict[TopicPartition, PartitionLog] = {}
         self._topic_configs: dict[str, LogConfig] = {}
         self._cleaner_offsets: dict[TopicPartition, int] = {}
+        self._uncleanable: set[TopicPartition] = set()
+        """Logs whose compaction failed (records that do not parse): skipped by later passes
+        until the log is deleted or the broker restarts, as Kafka's cleaner marks a partition
+        uncleanable."""
         self._deleted_dirs: list[tuple[int, Path]] = []
         self._timers: dict[str, _Timer] = {}
         self._had_clean_shutdown = False
@@ -223,6 +230,7 @@ class LogManager:
             target = self.log_dir / f"{topic_partition.dir_name}.{uuid.uuid4().hex}{DELETE_DIR_SUFFIX}"
             log.directory.rename(target)
             self._cleaner_offsets.pop(topic_partition, None)
+            self._uncleanable.discard(topic_partition)
             self._deleted_dirs.append((now_ms + log.config.file_delete_delay_ms, target))
             deleted.append(log)
         if not deleted:
@@ -315,17 +323,24 @@ class LogManager:
         """
         results: dict[TopicPartition, CleanResult] = {}
         for topic_partition, log in list(self._logs.items()):
-            if not log.config.compact or log.is_closed:
+            if not log.config.compact or log.is_closed or topic_partition in self._uncleanable:
                 continue
-            result = yield from clean_log_in_steps(
-                log,
-                checkpoint=self._cleaner_offsets.get(topic_partition),
-                now_ms=now_ms,
-                max_cleanable_offset=(max_cleanable_offsets or {}).get(topic_partition),
-                max_keys=self.manager_config.cleaner_max_keys,
-                active_producers=(active_producers or {}).get(topic_partition),
-                forget_aborted=(forget_aborted or {}).get(topic_partition),
-            )
+            try:
+                result = yield from clean_log_in_steps(
+                    log,
+                    checkpoint=self._cleaner_offsets.get(topic_partition),
+                    now_ms=now_ms,
+                    max_cleanable_offset=(max_cleanable_offsets or {}).get(topic_partition),
+                    max_keys=self.manager_config.cleaner_max_keys,
+                    active_producers=(active_producers or {}).get(topic_partition),
+                    forget_aborted=(forget_aborted or {}).get(topic_partition),
+                )
+            except Exception:
+                # Kafka's LogCleaner: one log's failure marks it uncleanable; the others are
+                # still cleaned, and the broker goes on serving all of them.
+                logger.exception("cannot compact %s: it is left uncompacted until a restart", topic_partition)
+                self._uncleanable.add(topic_partition)
+                continue
             if result is not None and self._logs.get(topic_partition) is log:
                 self._cleaner_offsets[topic_partition] = result.next_dirty_offset
                 results[topic_partition] = result

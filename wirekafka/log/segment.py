@@ -21,7 +21,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 from wirekafka.log.batch_scan import StoredBatch, iter_stored_batches
-from wirekafka.log.errors import CorruptIndexError, LogClosedError, LogSegmentOffsetOverflowError
+from wirekafka.log.errors import (
+    CorruptIndexError,
+    CorruptRecordsError,
+    LogClosedError,
+    LogSegmentOffsetOverflowError,
+)
 from wirekafka.log.file_region import FileRegion
 from wirekafka.log.offset_index import OffsetIndex
 from wirekafka.log.time_index import NO_TIMESTAMP, TimeIndex
@@ -623,14 +628,22 @@ def _end_of_whole_batches(data: bytes, max_offset: int) -> tuple[int, int]:
 
 
 def _search_batch(batch_bytes: bytes, timestamp: int, starting_offset: int) -> TimestampAndOffset | None:
-    """Decode one batch and find its first record with timestamp >= ``timestamp``."""
+    """Decode one batch and find its first record with timestamp >= ``timestamp``.
+
+    Raises:
+        CorruptRecordsError: the batch's records do not parse (or decompress).
+    """
+    from wirekafka.records.errors import RecordsError
     from wirekafka.records.record import iter_records
 
     header = BatchHeader(batch_bytes, 0)
     epoch = header.partition_leader_epoch if header.partition_leader_epoch >= 0 else -1
     log_append_time = header.timestamp_type == TimestampType.LOG_APPEND_TIME
-    for record in iter_records(header):
-        record_timestamp = header.max_timestamp if log_append_time else record.timestamp
-        if record_timestamp >= timestamp and record.offset >= starting_offset:
-            return TimestampAndOffset(record_timestamp, record.offset, epoch)
+    try:
+        for record in iter_records(header):
+            record_timestamp = header.max_timestamp if log_append_time else record.timestamp
+            if record_timestamp >= timestamp and record.offset >= starting_offset:
+                return TimestampAndOffset(record_timestamp, record.offset, epoch)
+    except RecordsError as exc:
+        raise CorruptRecordsError(f"the batch at offset {header.base_offset} does not parse: {exc}") from None
     return None

@@ -716,7 +716,11 @@ class ReplicaManager:
         found = self._local_or_error(topic, partition, current_leader_epoch, require_leader=fetch_only_leader)
         if isinstance(found, ErrorCode):
             return OffsetLookup(found)
-        return offset_queries.lookup_offset(found, timestamp, isolation_level)
+        try:
+            return offset_queries.lookup_offset(found, timestamp, isolation_level)
+        except LogError as exc:
+            logger.warning("ListOffsets(%d) on %s-%d: %s", timestamp, topic, partition, exc)
+            return OffsetLookup(ErrorCode[exc.kafka_error])
 
     def legacy_offsets(
         self,
