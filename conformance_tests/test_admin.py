@@ -1,7 +1,8 @@
 """Topic admin: create/delete/partitions/configs through each admin API, and error codes for bad input.
 
 Error cases compare Kafka error codes: TOPIC_ALREADY_EXISTS 36, INVALID_TOPIC_EXCEPTION 17,
-UNKNOWN_TOPIC_OR_PARTITION 3, INVALID_PARTITIONS 37, INVALID_REPLICATION_FACTOR 38, INVALID_CONFIG 40.
+UNKNOWN_TOPIC_OR_PARTITION 3, INVALID_PARTITIONS 37, INVALID_REPLICATION_FACTOR 38, INVALID_CONFIG 40,
+POLICY_VIOLATION 44.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ TOPIC_ALREADY_EXISTS = 36
 INVALID_PARTITIONS = 37
 INVALID_REPLICATION_FACTOR = 38
 INVALID_CONFIG = 40
+POLICY_VIOLATION = 44
 
 
 def each_admin(*names: str) -> pytest.MarkDecorator:
@@ -182,6 +184,17 @@ def test_unknown_topic_config_rejected(bootstrap: str) -> None:
     with wire.Connection.to(bootstrap) as conn:
         result = wire.create_topics(conn, {topic: (1, 1)}, configs={"no.such.config": "1"})
     assert result[topic] == INVALID_CONFIG
+
+
+def test_more_than_ten_thousand_records_in_one_request_is_a_policy_violation(bootstrap: str) -> None:
+    """Kafka's controller commits at most 10,000 records per request (MAX_RECORDS_PER_USER_OP: a
+    topic record, its config records, one per partition) and fails the whole request past it,
+    validate-only included, for every topic in it. Asked validate-only, so a broker without the
+    limit creates nothing."""
+    big, small = unique("big"), unique("small")
+    with wire.Connection.to(bootstrap) as conn:
+        result = wire.create_topics(conn, {small: (1, 1), big: (10_000, 1)}, validate_only=True)
+    assert result == {small: POLICY_VIOLATION, big: POLICY_VIOLATION}
 
 
 def test_broker_default_partitions(bootstrap: str, api_versions: dict[int, tuple[int, int]],
