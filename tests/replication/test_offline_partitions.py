@@ -8,7 +8,10 @@ KAFKA_STORAGE_ERROR, its siblings work, and the next metadata change hosts it on
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+
+import pytest
 
 from tests.produce_fetch.wire import Wire, create_topic, produce_request
 from tests.replication.helpers import client_batch
@@ -22,13 +25,23 @@ def produce_error(wire: Wire, topic: str, partition: int) -> int:
     return int(response.responses[0].partition_responses[0].error_code)
 
 
-def test_a_partition_whose_log_cannot_be_made_answers_kafka_storage_error(tmp_path: Path) -> None:
+def test_a_partition_whose_log_cannot_be_made_answers_kafka_storage_error(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     data = tmp_path / "data"
     with running_broker(data) as broker, Wire(broker.port) as wire:
         blocker = data / "blocked-1"
         blocker.write_bytes(b"a file where the partition's directory should go")
-        create_topic(wire, "blocked", 2)
+        with caplog.at_level(logging.ERROR, logger="wirekafka"):
+            create_topic(wire, "blocked", 2)
+        assert "cannot open the log of blocked-1, it is offline" in caplog.text
         assert produce_error(wire, "blocked", 0) == ErrorCode.NO_ERROR
+        assert produce_error(wire, "blocked", 1) == ErrorCode.KAFKA_STORAGE_ERROR
+
+        caplog.clear()
+        with caplog.at_level(logging.ERROR, logger="wirekafka"):
+            create_topic(wire, "meanwhile", 1)  # tried again, still failing: said once, not again
+        assert "blocked-1" not in caplog.text
         assert produce_error(wire, "blocked", 1) == ErrorCode.KAFKA_STORAGE_ERROR
 
         blocker.unlink()

@@ -259,7 +259,8 @@ class ReplicaManager:
         an auto-creating Metadata or FindCoordinator) still waits for them here.
 
         A partition whose creation fails here is left to ``_host``, which tries again and reports
-        the error as before.
+        the error as before. An offline partition is left to ``_host`` at once: the worker would
+        only fail again, with a traceback on every metadata change.
         """
         if self._closed or not self._started:
             return
@@ -273,6 +274,7 @@ class ReplicaManager:
                     self.node_id in assignment.replicas
                     and topic_partition not in self._partitions
                     and topic_partition not in self._prepared
+                    and topic_partition not in self._offline
                     and self.log_manager.get_log(topic_partition) is None
                 ):
                     epoch = assignment.leader_epoch if assignment.leader_id == self.node_id else -1
