@@ -325,6 +325,21 @@ def test_an_abort_marker_goes_once_its_batches_are_gone_and_delete_retention_pas
     assert values_by_key(log) == {b"p": [b"plain"]}
 
 
+def test_a_pass_reports_when_a_marker_it_kept_for_delete_retention_may_go(tmp_path: Path) -> None:
+    """What lets the log manager run the pass that removes it, with no new data written."""
+    log = txn_log(tmp_path)
+    txn_put(log, b"k", b"aborted", producer_id=7)
+    end_txn(log, ControlType.ABORT, producer_id=7)
+    close_segment(log)
+    first = clean_log(log, checkpoint=None, now_ms=0, max_cleanable_offset=log.log_end_offset)
+    assert first is not None and first.tombstones_expire_ms is None  # the marker met its batch
+    second = clean_log(
+        log, checkpoint=first.next_dirty_offset, now_ms=1, max_cleanable_offset=log.log_end_offset, force=True
+    )
+    assert second is not None and second.tombstones_expire_ms == 1_000 + DAY  # removable, kept for now
+    assert markers_of(log) != []
+
+
 def test_a_commit_marker_goes_once_its_records_were_compacted_away(tmp_path: Path) -> None:
     log = txn_log(tmp_path)
     txn_put(log, b"k", b"committed", producer_id=7)

@@ -177,6 +177,36 @@ def test_clean_logs_compacts_and_checkpoints_the_cleaner_offset(tmp_path: Path) 
     assert manager.clean_logs(now_ms=0) == {}
 
 
+def test_tombstones_go_once_expired_even_without_new_data(tmp_path: Path) -> None:
+    """A pass keeps a tombstone for ``delete.retention.ms``; the log then gets a pass when that
+    time has come, though nothing new was written (no dirty data, no dirty ratio to reach), as
+    Kafka's cleaner manager picks logs whose delete horizon has passed. It used to keep the
+    tombstone until new data made a pass due."""
+    day = 86_400_000
+    manager = started(tmp_path)
+    config = LogConfig(
+        segment_bytes=400,
+        cleanup_policy=("compact",),
+        min_cleanable_dirty_ratio=0.5,
+        delete_retention_ms=day,
+        file_delete_delay_ms=0,
+    )
+    log = manager.get_or_create_log(ORDERS_0, now_ms=0, config=config)
+    for key, value in [(b"a", b"1" * 150), (b"b", b"1" * 150), (b"a", None), (b"c", b"1" * 150)]:
+        log.append(batch([value], keys=[key], timestamp=1_000), leader_epoch=0, now_ms=0)
+    log.update_high_watermark(log.log_end_offset)
+
+    first = manager.clean_logs(now_ms=2_000)[ORDERS_0]
+    assert first.tombstones_expire_ms == 1_000 + day
+    assert (b"a", None) in [(r.key, r.value) for r in read_all(log)]
+    assert manager.clean_logs(now_ms=1_000 + day - 1) == {}  # no dirty data, not expired yet
+
+    due = manager.clean_logs(now_ms=1_000 + day)
+    assert set(due) == {ORDERS_0} and due[ORDERS_0].tombstones_expire_ms is None
+    assert [r.key for r in read_all(log)] == [b"b", b"c"]
+    assert manager.clean_logs(now_ms=2 * day) == {}  # nothing kept for later: no more passes
+
+
 def garbled(valid: bytes | bytearray) -> bytearray:
     """``valid`` with its records scrambled and the CRC computed over them: what a client that
     checksums garbage sends. Produce checks headers and CRCs only, so such a batch is stored."""

@@ -50,8 +50,12 @@ offsets, producer, epoch and sequence takes its place (``is_producers_last_batch
 producer's last sequence can still be read from the log. A pass drops an empty batch once its
 producer has written a later one or is gone.
 
-Gap against Kafka: tombstones and markers expire by the rule above rather than KIP-534's
-per-batch delete horizon (so a log with no new dirty data keeps them until it has some).
+A pass reports when the earliest tombstone or marker it kept may go
+(``CleanResult.tombstones_expire_ms``); the log manager then runs a pass on that log once the
+time has come even if it has no new dirty data, as Kafka's cleaner manager picks logs whose
+delete horizon has passed. Gap against Kafka: the clock is the rule above (the segment's largest
+timestamp, once the segment is clean) rather than KIP-534's per-batch delete horizon, which
+Kafka writes into a batch's header when it first cleans it.
 """
 
 from __future__ import annotations
@@ -115,6 +119,9 @@ class CleanResult:
     records_kept: int
     segments_before: int
     segments_after: int
+    tombstones_expire_ms: int | None = None
+    """When the earliest tombstone or marker this pass kept (for ``delete.retention.ms``) may go:
+    a pass after that time drops it. ``None`` when it kept none."""
 
 
 def cleanable_section(
@@ -323,13 +330,14 @@ def filter_batch(
     *,
     retain_tombstones: bool,
     fate: Fate,
-) -> Steps[tuple[bytes | None, int, int]]:
-    """Rule 3 and 4 for one batch: (bytes to keep or None, records read, records kept); a step
-    every ``RECORDS_PER_STEP`` records decoded."""
+) -> Steps[tuple[bytes | None, int, int, int]]:
+    """Rule 3 and 4 for one batch: (bytes to keep or None, records read, records kept, tombstones
+    kept); a step every ``RECORDS_PER_STEP`` records decoded. Batches kept whole for what they are
+    (control, undecided) count no tombstones: ``delete.retention.ms`` does not decide them."""
     if fate is Fate.ABORTED:
-        return None, header.records_count, 0
+        return None, header.records_count, 0, 0
     if header.is_control or fate is Fate.UNDECIDED:
-        return bytes(header.batch_buffer()), header.records_count, header.records_count
+        return bytes(header.batch_buffer()), header.records_count, header.records_count, 0
     records: list[Record] = []
     for record in _pausing(iter_records(header)):
         if record is None:
@@ -343,10 +351,11 @@ def filter_batch(
         and record.offset >= offsets.get(record.key, -1)
         and (record.value is not None or retain_tombstones)
     ]
+    tombstones = sum(1 for record in kept if record.value is None)
     if len(kept) == len(records):
-        return bytes(header.batch_buffer()), len(records), len(kept)
+        return bytes(header.batch_buffer()), len(records), len(kept), tombstones
     if not kept:
-        return None, len(records), 0
+        return None, len(records), 0, 0
     rebuilt = bytearray(
         build_batch(
             kept,
@@ -361,7 +370,7 @@ def filter_batch(
         )
     )
     _override_last_offset_delta(rebuilt, header.last_offset_delta)
-    return bytes(rebuilt), len(records), len(kept)
+    return bytes(rebuilt), len(records), len(kept), tombstones
 
 
 def _pausing(records: Iterator[Record]) -> Iterator[Record | None]:
@@ -465,18 +474,21 @@ def clean_log_in_steps(
         to_clean, max_size=config.segment_bytes, max_index_size=config.segment_index_bytes
     )
     markers = MarkerRetention(active_producers or {})
+    retained: list[int] = []  # when each tombstone or marker kept for delete.retention.ms may go
     for group in groups:
         if not log.holds(group):
             return None
         try:
             cleaned = yield from _clean_group(
-                log, group, offsets, fates, markers, first_dirty, now_ms, stats, forget_aborted
+                log, group, offsets, fates, markers, first_dirty, now_ms, stats, retained, forget_aborted
             )
         except LogClosedError:
             return None
         if not (yield from log.replace_segments(cleaned, group)):
             return None
-    return CleanResult(end, stats[0], stats[1], stats[2], stats[3], before, len(log.segments))
+    return CleanResult(
+        end, stats[0], stats[1], stats[2], stats[3], before, len(log.segments), min(retained, default=None)
+    )
 
 
 def _segment_ends(log: PartitionLog) -> list[int]:
@@ -494,11 +506,13 @@ def _clean_group(
     first_dirty: int,
     now_ms: int,
     stats: list[int],
+    retained: list[int],
     forget_aborted: Callable[[int], None] | None,
 ) -> Steps[LogSegment]:
     """The ``.cleaned`` segment that replaces ``group`` (not yet flushed: the swap does it), a
     step per batch. If the steps stop early (an error, or the caller closes them), the
-    half-written segment is deleted."""
+    half-written segment is deleted. ``retained`` gets, for every segment that keeps a
+    tombstone or a removable marker only for ``delete.retention.ms``, when they may go."""
     config = log.config
     settings = SegmentSettings(config.index_interval_bytes, config.segment_index_bytes)
     ends = dict(zip((id(segment) for segment in log.segments), _segment_ends(log), strict=True))
@@ -506,30 +520,36 @@ def _clean_group(
     try:
         for segment in group:
             already_clean = ends[id(segment)] <= first_dirty
-            expired = segment.max_timestamp <= now_ms - config.delete_retention_ms
-            retain_tombstones = not (already_clean and expired)
+            expires_ms = segment.max_timestamp + config.delete_retention_ms
+            retain_tombstones = not (already_clean and expires_ms <= now_ms)
+            kept_for_retention = False
             for header in _batches_of(segment):
                 yield None
                 stats[0] += header.size_in_bytes
                 if header.is_control:
                     # Markers expire like tombstones, once nothing of their transaction is left.
                     marker = end_transaction_marker(header)
-                    if markers.removable(header, marker) and not retain_tombstones:
-                        stats[2] += header.records_count
-                        if (
-                            forget_aborted is not None
-                            and marker is not None
-                            and marker.control_type == ControlType.ABORT
-                        ):
-                            forget_aborted(header.base_offset)
-                        continue
+                    if markers.removable(header, marker):
+                        if retain_tombstones:
+                            kept_for_retention = True
+                        else:
+                            stats[2] += header.records_count
+                            if (
+                                forget_aborted is not None
+                                and marker is not None
+                                and marker.control_type == ControlType.ABORT
+                            ):
+                                forget_aborted(header.base_offset)
+                            continue
                     fate = Fate.COMMITTED  # kept whole
                 else:
                     fate = fates.fate(header)
                     markers.data_batch(header, fate)
-                kept, read, kept_count = yield from filter_batch(
+                kept, read, kept_count, tombstones = yield from filter_batch(
                     header, offsets, retain_tombstones=retain_tombstones, fate=fate
                 )
+                if tombstones and retain_tombstones:
+                    kept_for_retention = True
                 stats[2] += read
                 stats[3] += kept_count
                 if kept_count == 0 and not header.is_control:
@@ -541,6 +561,8 @@ def _clean_group(
                     continue
                 stats[1] += len(kept)
                 target.append(kept, [BatchHeader(kept, 0)])
+            if kept_for_retention:
+                retained.append(expires_ms)
         target.on_become_inactive()
     except BaseException:
         target.delete()

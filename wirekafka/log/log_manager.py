@@ -74,6 +74,10 @@ class LogManager:
         self._topic_configs: dict[str, LogConfig] = {}
         self._cleaner_offsets: dict[TopicPartition, int] = {}
         self._uncleanable: set[TopicPartition] = set()
+        self._tombstones_expire_ms: dict[TopicPartition, int] = {}
+        """When a log's earliest tombstone or marker kept by its last pass may go: from then on
+        it gets a pass even without new dirty data (Kafka's cleaner manager does the same for a
+        log whose delete horizon has passed). In memory only, as Kafka's."""
         """Logs whose compaction failed (records that do not parse): skipped by later passes
         until the log is deleted or the broker restarts, as Kafka's cleaner marks a partition
         uncleanable."""
@@ -231,6 +235,7 @@ class LogManager:
             log.directory.rename(target)
             self._cleaner_offsets.pop(topic_partition, None)
             self._uncleanable.discard(topic_partition)
+            self._tombstones_expire_ms.pop(topic_partition, None)
             self._deleted_dirs.append((now_ms + log.config.file_delete_delay_ms, target))
             deleted.append(log)
         if not deleted:
@@ -325,6 +330,8 @@ class LogManager:
         for topic_partition, log in list(self._logs.items()):
             if not log.config.compact or log.is_closed or topic_partition in self._uncleanable:
                 continue
+            expire_ms = self._tombstones_expire_ms.get(topic_partition)
+            tombstones_due = expire_ms is not None and expire_ms <= now_ms
             try:
                 result = yield from clean_log_in_steps(
                     log,
@@ -332,6 +339,7 @@ class LogManager:
                     now_ms=now_ms,
                     max_cleanable_offset=(max_cleanable_offsets or {}).get(topic_partition),
                     max_keys=self.manager_config.cleaner_max_keys,
+                    force=tombstones_due,
                     active_producers=(active_producers or {}).get(topic_partition),
                     forget_aborted=(forget_aborted or {}).get(topic_partition),
                 )
@@ -344,6 +352,12 @@ class LogManager:
             if result is not None and self._logs.get(topic_partition) is log:
                 self._cleaner_offsets[topic_partition] = result.next_dirty_offset
                 results[topic_partition] = result
+                if result.tombstones_expire_ms is None:
+                    self._tombstones_expire_ms.pop(topic_partition, None)
+                else:
+                    self._tombstones_expire_ms[topic_partition] = result.tombstones_expire_ms
+            elif tombstones_due:
+                self._tombstones_expire_ms.pop(topic_partition, None)  # nothing left to clean there
         if results:
             self.checkpoint_cleaner_offsets()
         return results
