@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import struct
 from pathlib import Path
@@ -205,6 +206,24 @@ def test_tombstones_go_once_expired_even_without_new_data(tmp_path: Path) -> Non
     assert set(due) == {ORDERS_0} and due[ORDERS_0].tombstones_expire_ms is None
     assert [r.key for r in read_all(log)] == [b"b", b"c"]
     assert manager.clean_logs(now_ms=2 * day) == {}  # nothing kept for later: no more passes
+
+
+def test_a_shorter_delete_retention_applies_to_tombstones_already_kept(tmp_path: Path) -> None:
+    """The expiry a pass reported was computed with the old ``delete.retention.ms``; after a
+    change the next cleaner run recomputes it with a pass."""
+    day, hour = 86_400_000, 3_600_000
+    manager = started(tmp_path)
+    config = LogConfig(
+        segment_bytes=400, cleanup_policy=("compact",), min_cleanable_dirty_ratio=0.5, delete_retention_ms=day
+    )
+    log = manager.get_or_create_log(ORDERS_0, now_ms=0, config=config)
+    for key, value in [(b"a", b"1" * 150), (b"b", b"1" * 150), (b"a", None), (b"c", b"1" * 150)]:
+        log.append(batch([value], keys=[key], timestamp=1_000), leader_epoch=0, now_ms=0)
+    log.update_high_watermark(log.log_end_offset)
+    assert manager.clean_logs(now_ms=2_000)[ORDERS_0].tombstones_expire_ms == 1_000 + day
+    manager.update_topic_config("orders", dataclasses.replace(config, delete_retention_ms=hour))
+    due = manager.clean_logs(now_ms=1_000 + hour)
+    assert set(due) == {ORDERS_0} and [r.key for r in read_all(log)] == [b"b", b"c"]
 
 
 def garbled(valid: bytes | bytearray) -> bytearray:

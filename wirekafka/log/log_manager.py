@@ -171,6 +171,9 @@ class LogManager:
         for topic_partition, log in self._logs.items():
             if topic_partition.topic == topic:
                 log.update_config(self.config_for(topic))
+                if topic_partition in self._tombstones_expire_ms:
+                    # Computed with the old delete.retention.ms: the next pass recomputes it.
+                    self._tombstones_expire_ms[topic_partition] = 0
 
     def get_log(self, topic_partition: TopicPartition) -> PartitionLog | None:
         return self._logs.get(topic_partition)
