@@ -13,6 +13,7 @@ from wirekafka.log import log_manager as log_manager_module
 from wirekafka.log.config import LogConfig, LogManagerConfig
 from wirekafka.log.log_manager import CLEAN_SHUTDOWN_FILE, INITIAL_TASK_DELAY_MS, LogManager
 from wirekafka.log.meta_properties import MetaPropertiesError, read_meta_properties
+from wirekafka.log.partition_log import PartitionLog
 from wirekafka.log.topic_partition import TopicPartition
 from wirekafka.records.crc import crc32c
 
@@ -178,50 +179,52 @@ def test_clean_logs_compacts_and_checkpoints_the_cleaner_offset(tmp_path: Path) 
     assert manager.clean_logs(now_ms=0) == {}
 
 
-def test_tombstones_go_once_expired_even_without_new_data(tmp_path: Path) -> None:
-    """A pass keeps a tombstone for ``delete.retention.ms``; the log then gets a pass when that
-    time has come, though nothing new was written (no dirty data, no dirty ratio to reach), as
-    Kafka's cleaner manager picks logs whose delete horizon has passed. It used to keep the
-    tombstone until new data made a pass due."""
-    day = 86_400_000
-    manager = started(tmp_path)
+DAY = 86_400_000
+
+
+def log_with_a_tombstone(manager: LogManager) -> PartitionLog:
+    """orders-0, compacted (one day's delete.retention.ms): a=1, b=1 in the first segment, the
+    tombstone of a and c=1 in the second, all at timestamp 1,000; nothing in the active one."""
     config = LogConfig(
         segment_bytes=400,
         cleanup_policy=("compact",),
         min_cleanable_dirty_ratio=0.5,
-        delete_retention_ms=day,
+        delete_retention_ms=DAY,
         file_delete_delay_ms=0,
     )
     log = manager.get_or_create_log(ORDERS_0, now_ms=0, config=config)
     for key, value in [(b"a", b"1" * 150), (b"b", b"1" * 150), (b"a", None), (b"c", b"1" * 150)]:
         log.append(batch([value], keys=[key], timestamp=1_000), leader_epoch=0, now_ms=0)
     log.update_high_watermark(log.log_end_offset)
+    return log
 
+
+def test_tombstones_go_once_expired_even_without_new_data(tmp_path: Path) -> None:
+    """A pass keeps a tombstone for ``delete.retention.ms``; the log then gets a pass when that
+    time has come, though nothing new was written (no dirty data, no dirty ratio to reach), as
+    Kafka's cleaner manager picks logs whose delete horizon has passed. It used to keep the
+    tombstone until new data made a pass due."""
+    manager = started(tmp_path)
+    log = log_with_a_tombstone(manager)
     first = manager.clean_logs(now_ms=2_000)[ORDERS_0]
-    assert first.tombstones_expire_ms == 1_000 + day
+    assert first.tombstones_expire_ms == 1_000 + DAY
     assert (b"a", None) in [(r.key, r.value) for r in read_all(log)]
-    assert manager.clean_logs(now_ms=1_000 + day - 1) == {}  # no dirty data, not expired yet
+    assert manager.clean_logs(now_ms=1_000 + DAY - 1) == {}  # no dirty data, not expired yet
 
-    due = manager.clean_logs(now_ms=1_000 + day)
+    due = manager.clean_logs(now_ms=1_000 + DAY)
     assert set(due) == {ORDERS_0} and due[ORDERS_0].tombstones_expire_ms is None
     assert [r.key for r in read_all(log)] == [b"b", b"c"]
-    assert manager.clean_logs(now_ms=2 * day) == {}  # nothing kept for later: no more passes
+    assert manager.clean_logs(now_ms=2 * DAY) == {}  # nothing kept for later: no more passes
 
 
 def test_a_shorter_delete_retention_applies_to_tombstones_already_kept(tmp_path: Path) -> None:
     """The expiry a pass reported was computed with the old ``delete.retention.ms``; after a
     change the next cleaner run recomputes it with a pass."""
-    day, hour = 86_400_000, 3_600_000
+    hour = 3_600_000
     manager = started(tmp_path)
-    config = LogConfig(
-        segment_bytes=400, cleanup_policy=("compact",), min_cleanable_dirty_ratio=0.5, delete_retention_ms=day
-    )
-    log = manager.get_or_create_log(ORDERS_0, now_ms=0, config=config)
-    for key, value in [(b"a", b"1" * 150), (b"b", b"1" * 150), (b"a", None), (b"c", b"1" * 150)]:
-        log.append(batch([value], keys=[key], timestamp=1_000), leader_epoch=0, now_ms=0)
-    log.update_high_watermark(log.log_end_offset)
-    assert manager.clean_logs(now_ms=2_000)[ORDERS_0].tombstones_expire_ms == 1_000 + day
-    manager.update_topic_config("orders", dataclasses.replace(config, delete_retention_ms=hour))
+    log = log_with_a_tombstone(manager)
+    assert manager.clean_logs(now_ms=2_000)[ORDERS_0].tombstones_expire_ms == 1_000 + DAY
+    manager.update_topic_config("orders", dataclasses.replace(log.config, delete_retention_ms=hour))
     due = manager.clean_logs(now_ms=1_000 + hour)
     assert set(due) == {ORDERS_0} and [r.key for r in read_all(log)] == [b"b", b"c"]
 
