@@ -74,13 +74,13 @@ class LogManager:
         self._topic_configs: dict[str, LogConfig] = {}
         self._cleaner_offsets: dict[TopicPartition, int] = {}
         self._uncleanable: set[TopicPartition] = set()
+        """Logs whose compaction failed (records that do not parse): skipped by later passes
+        until the log is deleted or the broker restarts, as Kafka's cleaner marks a partition
+        uncleanable."""
         self._tombstones_expire_ms: dict[TopicPartition, int] = {}
         """When a log's earliest tombstone or marker kept by its last pass may go: from then on
         it gets a pass even without new dirty data (Kafka's cleaner manager does the same for a
         log whose delete horizon has passed). In memory only, as Kafka's."""
-        """Logs whose compaction failed (records that do not parse): skipped by later passes
-        until the log is deleted or the broker restarts, as Kafka's cleaner marks a partition
-        uncleanable."""
         self._deleted_dirs: list[tuple[int, Path]] = []
         self._timers: dict[str, _Timer] = {}
         self._had_clean_shutdown = False
