@@ -4,25 +4,22 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import struct
 from pathlib import Path
 
 import pytest
 
+from tests.records.batch_bytes import garbled_records
 from wirekafka.log import log_manager as log_manager_module
 from wirekafka.log.config import LogConfig, LogManagerConfig
 from wirekafka.log.log_manager import CLEAN_SHUTDOWN_FILE, INITIAL_TASK_DELAY_MS, LogManager
 from wirekafka.log.meta_properties import MetaPropertiesError, read_meta_properties
 from wirekafka.log.partition_log import PartitionLog
 from wirekafka.log.topic_partition import TopicPartition
-from wirekafka.records.crc import crc32c
 
 from .helpers import SMALL, batch, read_all
 
 ORDERS_0 = TopicPartition("orders", 0)
 ORDERS_1 = TopicPartition("orders", 1)
-CRC_OFFSET = 17  # the batch's CRC-32C, over everything from the attributes on
-RECORDS_START = 61  # the first record, after the v2 batch header
 
 
 def started(log_dir: Path, now_ms: int = 0, **kwargs: object) -> LogManager:
@@ -229,16 +226,6 @@ def test_a_shorter_delete_retention_applies_to_tombstones_already_kept(tmp_path:
     assert set(due) == {ORDERS_0} and [r.key for r in read_all(log)] == [b"b", b"c"]
 
 
-def garbled(valid: bytes | bytearray) -> bytearray:
-    """``valid`` with its records scrambled and the CRC computed over them: what a client that
-    checksums garbage sends. Produce checks headers and CRCs only, so such a batch is stored."""
-    data = bytearray(valid)
-    for position in range(RECORDS_START, len(data)):
-        data[position] = (data[position] * 7 + 13) & 0xFF
-    struct.pack_into(">I", data, CRC_OFFSET, crc32c(bytes(data[CRC_OFFSET + 4 :])))
-    return data
-
-
 def test_a_log_whose_records_do_not_parse_is_left_uncleaned_and_the_others_are_cleaned(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -251,7 +238,11 @@ def test_a_log_whose_records_do_not_parse_is_left_uncleaned_and_the_others_are_c
     for log in (bad, good):
         for index in range(6):
             payload = batch([str(index).encode() * 150], keys=[b"k"])
-            log.append(garbled(payload) if log is bad and index == 0 else payload, leader_epoch=0, now_ms=0)
+            log.append(
+                bytearray(garbled_records(payload)) if log is bad and index == 0 else payload,
+                leader_epoch=0,
+                now_ms=0,
+            )
         log.update_high_watermark(6)
     with caplog.at_level("ERROR", logger="wirekafka.log"):
         results = manager.clean_logs(now_ms=0)

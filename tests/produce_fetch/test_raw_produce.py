@@ -14,12 +14,12 @@ from collections.abc import Iterator
 import pytest
 
 from tests.produce_fetch.wire import Wire, create_topic, fetch_request, list_offsets_request, produce_request
+from tests.records.batch_bytes import garbled_records
 from tests.replication.helpers import client_batch, values_of
 from wirekafka.protocol.api_keys import ApiKey
 from wirekafka.protocol.errors import ErrorCode
 from wirekafka.protocol.messages import REQUESTS
 from wirekafka.records.batch import BatchHeader, Compression
-from wirekafka.records.crc import crc32c
 from wirekafka.testing.broker import RunningBroker, running_broker
 
 _names = itertools.count()
@@ -95,13 +95,8 @@ def test_records_that_do_not_parse_under_a_valid_crc_are_corrupt_where_they_are_
     stored as sent. A timestamp lookup, which must read its records, answers CORRUPT_MESSAGE for
     the partition instead of failing the connection; other partitions are answered as usual."""
     name = new_topic(wire)
-    scrambled = bytearray(client_batch([b"payload"] * 3))
-    for position in range(61, len(scrambled)):  # the records, after the v2 batch header
-        scrambled[position] = (scrambled[position] * 7 + 13) & 0xFF
-    struct.pack_into(">I", scrambled, 17, crc32c(bytes(scrambled[21:])))
-    assert (
-        partition_of(wire.call(ApiKey.PRODUCE, 9, produce_request(name, 0, bytes(scrambled)))).error_code == 0
-    )  # type: ignore[attr-defined]
+    scrambled = garbled_records(client_batch([b"payload"] * 3))
+    assert partition_of(wire.call(ApiKey.PRODUCE, 9, produce_request(name, 0, scrambled))).error_code == 0  # type: ignore[attr-defined]
     healthy = new_topic(wire)
     wire.call(ApiKey.PRODUCE, 9, produce_request(healthy, 0, client_batch([b"fine"])))
     list_offsets = REQUESTS[ApiKey.LIST_OFFSETS]

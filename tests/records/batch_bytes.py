@@ -64,6 +64,15 @@ def fix_crc(batch: bytes | bytearray) -> bytes:
     return bytes(edited)
 
 
+def garbled_records(batch: bytes | bytearray) -> bytes:
+    """``batch`` (one v2 batch) with every byte of its records scrambled and the CRC computed over
+    them: what a client that checksums garbage sends. The header stays valid."""
+    edited = bytearray(batch)
+    for position in range(HEADER.size, len(edited)):
+        edited[position] = (edited[position] * 7 + 13) & 0xFF
+    return fix_crc(edited)
+
+
 def rewrite_header(batch: bytes, *, keep_crc: bool = False, **fields: int) -> bytes:
     """Replace header fields of a single batch, then fix its CRC unless ``keep_crc``."""
     values = header_fields(batch)
